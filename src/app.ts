@@ -1,0 +1,138 @@
+/**
+ * The whole service, built as a function of its configuration, so tests and
+ * benchmarks build it with their own database, clock and statement counter.
+ */
+import { mkdirSync } from 'node:fs';
+import { createServer, type Server } from 'node:http';
+import path from 'node:path';
+import type { AddressInfo } from 'node:net';
+import { ApolloServer } from '@apollo/server';
+import {
+  ApolloServerPluginLandingPageLocalDefault,
+  ApolloServerPluginLandingPageProductionDefault,
+} from '@apollo/server/plugin/landingPage/default';
+import { MikroORM } from '@mikro-orm/core';
+import type { GraphQLFormattedError } from 'graphql';
+import { createTokenVerifier } from './auth/token-verifier.js';
+import type { Config } from './config.js';
+import { ConsentWriter } from './consent/consent-writer.js';
+import { ormOptions } from './db/orm.config.js';
+import { REQUEST_ERROR_CODES } from './errors.js';
+import { createContextFactory, type RequestContext } from './graphql/context.js';
+import { buildConsentSchema } from './graphql/schema.js';
+import { createHttpHandler } from './http/server.js';
+import { ensureInitialPolicy } from './policy/initial-policy.js';
+import { PolicyCatalog } from './policy/policy-catalog.js';
+
+export interface AppDeps {
+  /** The service's notion of now; tests move it to cross change windows. */
+  readonly clock?: () => Date;
+  /** Sees every SQL statement; tests count them. */
+  readonly onQuery?: (sql: string) => void;
+  readonly log?: (message: string, error?: unknown) => void;
+}
+
+export interface App {
+  readonly orm: MikroORM;
+  readonly catalog: PolicyCatalog;
+  readonly httpServer: Server;
+  /** Starts listening; resolves to the GraphQL URL. */
+  listen(port?: number, host?: string): Promise<string>;
+  close(): Promise<void>;
+}
+
+const KNOWN_CODES = new Set([
+  ...Object.keys(REQUEST_ERROR_CODES),
+  'BAD_USER_INPUT',
+  'GRAPHQL_VALIDATION_FAILED',
+  'GRAPHQL_PARSE_FAILED',
+  'PERSISTED_QUERY_NOT_FOUND',
+  'OPERATION_RESOLUTION_FAILURE',
+  'BAD_REQUEST',
+]);
+
+export async function createApp(config: Config, deps: AppDeps = {}): Promise<App> {
+  const clock = deps.clock ?? (() => new Date());
+  const log = deps.log ?? ((message: string, error?: unknown) => console.error(message, error ?? ''));
+
+  if (config.database.dialect === 'sqlite' && config.database.path !== ':memory:') {
+    mkdirSync(path.dirname(config.database.path), { recursive: true });
+  }
+  const orm = await MikroORM.init(ormOptions(config.database, { onQuery: deps.onQuery }));
+  try {
+    if (config.migrateOnStart) await orm.getMigrator().up();
+    await ensureInitialPolicy(orm);
+  } catch (error) {
+    await orm.close();
+    throw error;
+  }
+  const catalog = new PolicyCatalog(orm);
+  await catalog.refresh();
+  catalog.startRefreshing(config.policyRefreshSeconds, (error) => log('policy refresh failed', error));
+
+  const writer = new ConsentWriter(orm, config.database.dialect);
+  const schema = await buildConsentSchema({ catalog, writer });
+
+  const apollo = new ApolloServer<RequestContext>({
+    schema,
+    introspection: config.introspection,
+    includeStacktraceInErrorResponses: !config.production,
+    plugins: [
+      config.production
+        ? ApolloServerPluginLandingPageProductionDefault({ footer: false })
+        : ApolloServerPluginLandingPageLocalDefault({ footer: false, embed: true }),
+    ],
+    // Unexpected failures are logged here and reach clients only as a code.
+    formatError: (formatted: GraphQLFormattedError, error: unknown): GraphQLFormattedError => {
+      const code = formatted.extensions?.code;
+      if (typeof code === 'string' && KNOWN_CODES.has(code)) return formatted;
+      log('internal error', error);
+      return {
+        message: config.production ? 'Internal server error.' : formatted.message,
+        path: formatted.path,
+        locations: formatted.locations,
+        extensions: { code: 'INTERNAL_SERVER_ERROR' },
+      };
+    },
+  });
+  await apollo.start();
+
+  const context = createContextFactory({ orm, verifyToken: await createTokenVerifier(config.jwt), clock });
+  const handler = createHttpHandler({
+    apollo,
+    context,
+    maxBodyBytes: config.maxBodyBytes,
+    ready: async () => orm.isConnected(),
+  });
+  const httpServer = createServer((req, res) => {
+    handler(req, res).catch((error: unknown) => {
+      log('request failed', error);
+      if (!res.headersSent) res.writeHead(500, { 'content-type': 'application/json' });
+      res.end(JSON.stringify({ errors: [{ message: 'Internal server error.', extensions: { code: 'INTERNAL_SERVER_ERROR' } }] }));
+    });
+  });
+
+  return {
+    orm,
+    catalog,
+    httpServer,
+    listen: (port = config.port, host = config.host) =>
+      new Promise((resolve, reject) => {
+        httpServer.once('error', reject);
+        httpServer.listen(port, host, () => {
+          const address = httpServer.address() as AddressInfo;
+          const shownHost = address.family === 'IPv6' ? `[${address.address}]` : address.address;
+          resolve(`http://${shownHost}:${address.port}/graphql`);
+        });
+      }),
+    close: async () => {
+      catalog.stop();
+      await new Promise<void>((resolve) => {
+        httpServer.close(() => resolve());
+        httpServer.closeAllConnections?.();
+      });
+      await apollo.stop();
+      await orm.close();
+    },
+  };
+}

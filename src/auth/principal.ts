@@ -1,0 +1,34 @@
+/**
+ * Who is asking, and what they may do. A pure module: the rules of
+ * contract.md "Who may ask", in one place, tested on their own.
+ */
+
+export const SCOPE_READ = 'consent:read';
+export const SCOPE_ADMIN = 'consent:admin';
+
+export interface Principal {
+  /** The token's `sub`: a user id, or a service's name for service tokens. */
+  readonly subject: string;
+  readonly scopes: ReadonlySet<string>;
+}
+
+const isService = (p: Principal) => p.scopes.has(SCOPE_READ) || p.scopes.has(SCOPE_ADMIN);
+
+/** Decisions and choices: the user themself, or a reading/admin service. */
+export function mayReadConsent(p: Principal, userId: string): boolean {
+  return p.subject === userId || isService(p);
+}
+
+/** The ledger: the user themself, or an admin (auditors, support). */
+export function mayReadLedger(p: Principal, userId: string): boolean {
+  return p.subject === userId || p.scopes.has(SCOPE_ADMIN);
+}
+
+/** Consent is changed only by the user it belongs to; services and operators never decide for users. */
+export function mayWriteConsent(p: Principal): boolean {
+  return !isService(p);
+}
+
+export function mayPublishPolicy(p: Principal): boolean {
+  return p.scopes.has(SCOPE_ADMIN);
+}

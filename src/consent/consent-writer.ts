@@ -1,0 +1,245 @@
+/**
+ * Records consent changes. Each write is one transaction that locks the
+ * user's head row, replays a known idempotency key or plans the change with
+ * the pure planner, then updates the projection and appends one ledger event
+ * per change: all of it, or (on any refusal or failure) none of it.
+ */
+import { createHash } from 'node:crypto';
+import { LockMode, type MikroORM } from '@mikro-orm/core';
+import type { EntityManager } from '@mikro-orm/knex';
+import type { BusinessPreference, ConsentState } from '../domain/decision.js';
+import type { Change, Plan, PlannedError } from '../domain/consent-change.js';
+import { BusinessPreferenceEntity } from '../db/entities/business-preference.entity.js';
+import { ConsentChoiceEntity } from '../db/entities/consent-choice.entity.js';
+import { ConsentEventEntity } from '../db/entities/consent-event.entity.js';
+import { ConsentSubjectEntity, type ConsentSubjectRow } from '../db/entities/consent-subject.entity.js';
+import { IdempotencyRecordEntity } from '../db/entities/idempotency-record.entity.js';
+import type { DatabaseConfig } from '../config.js';
+import type { ConsentChannelValue } from '../graphql/types/consent-event.type.js';
+
+export interface WriteContext {
+  readonly userId: string;
+  /** Who acted: the token subject (the user themself, for consent writes). */
+  readonly actor: string;
+  readonly channel: ConsentChannelValue;
+  readonly requestId: string;
+  readonly idempotencyKey: string | null;
+  readonly now: Date;
+}
+
+/** What the planner sees: the user's state as locked inside the transaction. */
+export interface LockedState {
+  readonly state: ConsentState;
+  readonly businessPreferences: readonly BusinessPreference[];
+}
+
+export interface WriteResult {
+  readonly userErrors: readonly PlannedError[];
+  readonly consentVersion: number;
+  /** True when an earlier request with the same idempotency key answered. */
+  readonly replayed: boolean;
+}
+
+const describeChoice = (granted: boolean, source: 'DEFAULT' | 'USER') =>
+  `${source === 'DEFAULT' ? 'default:' : ''}${granted ? 'granted' : 'withdrawn'}`;
+
+export class ConsentWriter {
+  constructor(
+    private readonly orm: MikroORM,
+    private readonly dialect: DatabaseConfig['dialect'],
+  ) {}
+
+  async write(
+    ctx: WriteContext,
+    operation: string,
+    input: unknown,
+    plan: (locked: LockedState) => Plan,
+    options: { withBusinessPreferences?: boolean } = {},
+  ): Promise<WriteResult> {
+    const fingerprint = createHash('sha256')
+      .update(JSON.stringify([operation, input]))
+      .digest('hex');
+    return (this.orm.em.fork() as EntityManager).transactional(async (tx) => {
+      const subject = await this.lockSubject(tx, ctx);
+      if (ctx.idempotencyKey !== null) {
+        const earlier = await tx.findOne(IdempotencyRecordEntity, { userId: ctx.userId, key: ctx.idempotencyKey });
+        if (earlier) {
+          if (earlier.fingerprint !== fingerprint) {
+            return {
+              userErrors: [
+                {
+                  code: 'IDEMPOTENCY_KEY_REUSED',
+                  message: 'This idempotency key was already used for a different request; use a new key.',
+                  field: ['input', 'idempotencyKey'],
+                },
+              ],
+              consentVersion: subject.version,
+              replayed: true,
+            };
+          }
+          return { userErrors: revive(earlier.userErrors), consentVersion: earlier.consentVersion, replayed: true };
+        }
+      }
+
+      const locked = await this.loadLocked(tx, subject, options.withBusinessPreferences ?? false);
+      const planned = plan(locked);
+      const userErrors = planned.ok ? [] : planned.errors;
+      if (planned.ok && planned.changes.length > 0) {
+        subject.version += 1;
+        subject.updatedAt = ctx.now;
+        await this.apply(tx, subject, locked, planned.changes, ctx);
+      }
+      if (ctx.idempotencyKey !== null) {
+        tx.create(IdempotencyRecordEntity, {
+          userId: ctx.userId,
+          key: ctx.idempotencyKey,
+          fingerprint,
+          consentVersion: subject.version,
+          userErrors: userErrors.map((e) => ({ ...e, deadline: e.deadline?.toISOString() ?? null })),
+          createdAt: ctx.now,
+        });
+      }
+      return { userErrors, consentVersion: subject.version, replayed: false };
+    });
+  }
+
+  /**
+   * Creates the head row if this is the user's first write, then locks it
+   * (SELECT … FOR UPDATE on PostgreSQL; SQLite serialises writers itself),
+   * so two writes for one user never interleave.
+   */
+  private async lockSubject(tx: EntityManager, ctx: WriteContext): Promise<ConsentSubjectRow> {
+    await tx
+      .createQueryBuilder(ConsentSubjectEntity)
+      .insert({ userId: ctx.userId, version: 0, policyVersion: null, acceptedAt: null, updatedAt: ctx.now })
+      .onConflict('userId')
+      .ignore()
+      .execute();
+    const lockMode = this.dialect === 'postgresql' ? LockMode.PESSIMISTIC_WRITE : undefined;
+    return tx.findOneOrFail(ConsentSubjectEntity, { userId: ctx.userId }, { lockMode, refresh: true });
+  }
+
+  private async loadLocked(tx: EntityManager, subject: ConsentSubjectRow, withPreferences: boolean): Promise<LockedState> {
+    const acceptance =
+      subject.policyVersion != null && subject.acceptedAt != null
+        ? { policyVersion: subject.policyVersion, acceptedAt: subject.acceptedAt }
+        : null;
+    const choices = acceptance ? await tx.find(ConsentChoiceEntity, { userId: subject.userId }) : [];
+    const preferences = withPreferences ? await tx.find(BusinessPreferenceEntity, { userId: subject.userId }) : [];
+    return {
+      state: {
+        acceptance,
+        choices: choices
+          .filter((c) => c.policyVersion === acceptance?.policyVersion)
+          .map((c) => ({ purposeKey: c.purposeKey, granted: c.granted, decidedAt: c.decidedAt })),
+      },
+      businessPreferences: preferences.map((p) => ({
+        businessId: p.businessId,
+        blocked: p.blocked,
+        transactional: p.transactional ?? null,
+        marketing: p.marketing ?? null,
+        updatedAt: p.updatedAt,
+      })),
+    };
+  }
+
+  private async apply(
+    tx: EntityManager,
+    subject: ConsentSubjectRow,
+    locked: LockedState,
+    changes: readonly Change[],
+    ctx: WriteContext,
+  ): Promise<void> {
+    const event = {
+      userId: ctx.userId,
+      consentVersion: subject.version,
+      actor: ctx.actor,
+      channel: ctx.channel,
+      occurredAt: ctx.now,
+      requestId: ctx.requestId,
+      idempotencyKey: ctx.idempotencyKey,
+      policyVersion: subject.policyVersion ?? null,
+      purposeKey: null,
+      choiceGroup: null,
+      businessId: null,
+      setting: null,
+    };
+    const preferences = new Map(locked.businessPreferences.map((p) => [p.businessId, p]));
+    const touched = new Set<string>();
+    for (const change of changes) {
+      switch (change.type) {
+        case 'POLICY_ACCEPTED':
+          subject.policyVersion = change.policyVersion;
+          subject.acceptedAt = ctx.now;
+          // Choices were made under the previous version; they do not carry over.
+          await tx.nativeDelete(ConsentChoiceEntity, { userId: ctx.userId });
+          tx.create(ConsentEventEntity, {
+            ...event,
+            type: change.type,
+            policyVersion: change.policyVersion,
+            previousValue: change.previousVersion,
+            newValue: change.policyVersion,
+          });
+          break;
+        case 'CHOICE_CHANGED':
+          await tx.upsert(ConsentChoiceEntity, {
+            userId: ctx.userId,
+            purposeKey: change.purposeKey,
+            policyVersion: change.policyVersion,
+            granted: change.granted,
+            source: 'USER',
+            decidedAt: ctx.now,
+          });
+          tx.create(ConsentEventEntity, {
+            ...event,
+            type: change.type,
+            policyVersion: change.policyVersion,
+            purposeKey: change.purposeKey,
+            choiceGroup: change.choiceGroup,
+            previousValue: describeChoice(change.previousGranted, change.previousSource),
+            newValue: describeChoice(change.granted, 'USER'),
+          });
+          break;
+        case 'BUSINESS_PREFERENCE_CHANGED': {
+          const current = preferences.get(change.businessId) ?? {
+            businessId: change.businessId,
+            blocked: false,
+            transactional: null,
+            marketing: null,
+            updatedAt: null,
+          };
+          const field = change.setting === 'BLOCKED' ? 'blocked' : change.setting === 'TRANSACTIONAL' ? 'transactional' : 'marketing';
+          preferences.set(change.businessId, { ...current, [field]: change.value, updatedAt: ctx.now });
+          touched.add(change.businessId);
+          tx.create(ConsentEventEntity, {
+            ...event,
+            type: change.type,
+            businessId: change.businessId,
+            setting: change.setting,
+            previousValue: change.previous === null ? null : String(change.previous),
+            newValue: String(change.value),
+          });
+          break;
+        }
+      }
+    }
+    for (const businessId of touched) {
+      const p = preferences.get(businessId)!;
+      await tx.upsert(BusinessPreferenceEntity, {
+        userId: ctx.userId,
+        businessId,
+        blocked: p.blocked,
+        transactional: p.transactional,
+        marketing: p.marketing,
+        updatedAt: ctx.now,
+      });
+    }
+  }
+}
+
+function revive(stored: unknown[]): PlannedError[] {
+  return (stored as (PlannedError & { deadline: string | null })[]).map((e) => ({
+    ...e,
+    deadline: e.deadline ? new Date(e.deadline) : undefined,
+  }));
+}

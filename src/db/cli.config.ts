@@ -1,0 +1,5 @@
+/** Configuration for the MikroORM CLI (migration:create, up, check): the app's, from the environment. */
+import { parseConfig } from '../config.js';
+import { ormOptions } from './orm.config.js';
+
+export default ormOptions(parseConfig(process.env).database);

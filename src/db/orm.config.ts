@@ -1,0 +1,56 @@
+/**
+ * The one MikroORM configuration, shared by the app, the CLI (via
+ * src/db/cli.config.ts) and the tests. Each dialect has its own migrations
+ * folder: the SQL they hold is dialect-specific.
+ */
+import path from 'node:path';
+import { Migrator } from '@mikro-orm/migrations';
+import type { Options } from '@mikro-orm/core';
+import { LibSqlDriver } from '@mikro-orm/libsql';
+import { PostgreSqlDriver } from '@mikro-orm/postgresql';
+import type { DatabaseConfig } from '../config.js';
+import { projectRoot, runningFromSource } from '../project-root.js';
+import { entities } from './entities/index.js';
+
+export interface OrmHooks {
+  /** Called with the SQL of every statement; tests count statements with it. */
+  readonly onQuery?: (sql: string) => void;
+}
+
+export function migrationsFolder(dialect: DatabaseConfig['dialect']): string {
+  return path.join(projectRoot, 'migrations', dialect);
+}
+
+export function ormOptions(database: DatabaseConfig, hooks: OrmHooks = {}): Options {
+  const folder = migrationsFolder(database.dialect);
+  const builtFolder = path.join(projectRoot, 'dist', 'migrations', database.dialect);
+  const connection =
+    database.dialect === 'postgresql'
+      ? { driver: PostgreSqlDriver, clientUrl: database.url, pool: { min: 0, max: database.poolMax } }
+      : { driver: LibSqlDriver, dbName: database.path };
+  return {
+    ...connection,
+    entities,
+    extensions: [Migrator],
+    // Migrations only: the schema is never synchronised from the entities at run time.
+    ensureDatabase: false,
+    allowGlobalContext: false,
+    forceUtcTimezone: true,
+    discovery: { warnWhenNoEntities: true },
+    migrations: {
+      tableName: 'mikro_orm_migrations',
+      path: runningFromSource ? folder : builtFolder,
+      pathTs: folder,
+      glob: runningFromSource ? '!(*.d).ts' : '!(*.d).js',
+      snapshot: true,
+      snapshotName: '.snapshot',
+      transactional: true,
+      allOrNothing: true,
+      emit: 'ts',
+      fileName: (timestamp, name) => `Migration${timestamp}${name ? `_${name}` : ''}`,
+    },
+    // vitest and tsx cannot go through MikroORM's own import() of .ts files.
+    dynamicImportProvider: (id: string) => import(id),
+    ...(hooks.onQuery ? { debug: ['query' as const], logger: (message: string) => hooks.onQuery?.(message) } : { debug: false }),
+  };
+}

@@ -1,0 +1,80 @@
+import type { EntityManager } from '@mikro-orm/core';
+import type { LegalBasis, Policy, PurposeControl } from '../domain/policy.js';
+import { PolicyProhibitionEntity } from './entities/policy-prohibition.entity.js';
+import { PolicyPurposeEntity } from './entities/policy-purpose.entity.js';
+import { PolicyVersionEntity } from './entities/policy-version.entity.js';
+
+export async function listPolicyVersions(em: EntityManager): Promise<string[]> {
+  const rows = await em.find(PolicyVersionEntity, {}, { fields: ['version'], disableIdentityMap: true });
+  return rows.map((r) => r.version);
+}
+
+/** Loads whole policies (version, catalog, prohibitions): three statements for any number of versions. */
+export async function loadPolicies(em: EntityManager, versions: readonly string[]): Promise<Policy[]> {
+  if (versions.length === 0) return [];
+  const where = { $in: [...versions] };
+  const options = { disableIdentityMap: true } as const;
+  const [heads, purposes, prohibitions] = [
+    await em.find(PolicyVersionEntity, { version: where }, options),
+    await em.find(PolicyPurposeEntity, { policyVersion: where }, { ...options, orderBy: { position: 'asc' } }),
+    await em.find(PolicyProhibitionEntity, { policyVersion: where }, { ...options, orderBy: { position: 'asc' } }),
+  ];
+  return heads.map((head) => ({
+    version: head.version,
+    url: head.url ?? null,
+    publishedAt: head.publishedAt,
+    effectiveAt: head.effectiveAt,
+    purposes: purposes
+      .filter((p) => p.policyVersion === head.version)
+      .map((p) => ({
+        key: p.key,
+        title: p.title,
+        description: p.description,
+        recipient: p.recipient,
+        dataCategories: p.dataCategories,
+        legalBasis: p.legalBasis as LegalBasis,
+        control: p.control as PurposeControl,
+        defaultGranted: p.defaultGranted,
+        changeWindowDays: p.changeWindowDays ?? null,
+        choiceGroup: p.choiceGroup ?? null,
+      })),
+    prohibitions: prohibitions
+      .filter((p) => p.policyVersion === head.version)
+      .map((p) => ({ recipient: p.recipient ?? null, dataCategory: p.dataCategory })),
+  }));
+}
+
+/** Stores a new version in the caller's transaction. The primary key refuses a second copy. */
+export function insertPolicy(em: EntityManager, policy: Policy, publishedBy: string): void {
+  em.create(PolicyVersionEntity, {
+    version: policy.version,
+    url: policy.url,
+    publishedAt: policy.publishedAt,
+    effectiveAt: policy.effectiveAt,
+    publishedBy,
+  });
+  policy.purposes.forEach((p, position) => {
+    em.create(PolicyPurposeEntity, {
+      policyVersion: policy.version,
+      key: p.key,
+      position,
+      title: p.title,
+      description: p.description,
+      recipient: p.recipient,
+      dataCategories: [...p.dataCategories],
+      legalBasis: p.legalBasis,
+      control: p.control,
+      defaultGranted: p.defaultGranted,
+      changeWindowDays: p.changeWindowDays,
+      choiceGroup: p.choiceGroup,
+    });
+  });
+  policy.prohibitions.forEach((p, position) => {
+    em.create(PolicyProhibitionEntity, {
+      policyVersion: policy.version,
+      position,
+      recipient: p.recipient,
+      dataCategory: p.dataCategory,
+    });
+  });
+}

@@ -1,0 +1,251 @@
+/**
+ * The decision engine: "may data of this user in this category go to this
+ * recipient for this purpose, now?" A pure function of the policy versions,
+ * the user's recorded state and the clock; see domain.md, "How a decision is
+ * made". Every answer carries its reason, never a bare boolean.
+ */
+import { changeableUntil, findPurpose, isOptional, isProhibited, type Policy, type Purpose } from './policy.js';
+
+export type ChoiceSource = 'DEFAULT' | 'USER';
+
+export type DecisionReason =
+  | 'PROHIBITED'
+  | 'POLICY_NOT_ACCEPTED'
+  | 'NOT_IN_POLICY'
+  | 'ESSENTIAL'
+  | 'USER_GRANTED'
+  | 'USER_WITHDRAWN'
+  | 'DEFAULT_GRANTED'
+  | 'DEFAULT_DENIED'
+  | 'BUSINESS_BLOCKED';
+
+/** A user's explicit choice on one purpose of the version they accepted. */
+export interface RecordedChoice {
+  readonly purposeKey: string;
+  readonly granted: boolean;
+  readonly decidedAt: Date;
+}
+
+export interface Acceptance {
+  readonly policyVersion: string;
+  readonly acceptedAt: Date;
+}
+
+/** Everything recorded about one user that decisions depend on. */
+export interface ConsentState {
+  readonly acceptance: Acceptance | null;
+  /** Choices made under `acceptance.policyVersion`; older versions' choices never apply. */
+  readonly choices: readonly RecordedChoice[];
+}
+
+export interface Decision {
+  readonly allowed: boolean;
+  readonly reason: DecisionReason;
+  /** The version that decided it: the accepted one, else the live one. */
+  readonly policyVersion: string | null;
+  /** When the deciding choice was made; null for defaults and rules. */
+  readonly decidedAt: Date | null;
+  readonly changeableUntil: Date | null;
+}
+
+/**
+ * The policies a decision for one user needs: the version they accepted (it
+ * governs) and the live one (it is what a user who accepted nothing is shown,
+ * and its prohibitions, promises never to share, protect everyone from the
+ * moment it goes live).
+ */
+export interface PolicyContext {
+  readonly accepted: Policy | null;
+  readonly live: Policy | null;
+}
+
+export function governingPolicy(ctx: PolicyContext): Policy | null {
+  return ctx.accepted ?? ctx.live;
+}
+
+function prohibitedByAny(ctx: PolicyContext, recipient: string, category: string): boolean {
+  return (
+    (ctx.accepted !== null && isProhibited(ctx.accepted, recipient, category)) ||
+    (ctx.live !== null && isProhibited(ctx.live, recipient, category))
+  );
+}
+
+function rule(allowed: boolean, reason: DecisionReason, policyVersion: string | null): Decision {
+  return { allowed, reason, policyVersion, decidedAt: null, changeableUntil: null };
+}
+
+/** The user's effective value for one optional purpose: their choice, else the default. */
+export interface EffectiveChoice {
+  readonly purpose: Purpose;
+  readonly granted: boolean;
+  readonly source: ChoiceSource;
+  readonly decidedAt: Date | null;
+  readonly changeableUntil: Date | null;
+}
+
+export function effectiveChoice(purpose: Purpose, state: ConsentState): EffectiveChoice {
+  const acceptedAt = state.acceptance?.acceptedAt ?? null;
+  const until = acceptedAt ? changeableUntil(purpose, acceptedAt) : null;
+  const choice = state.choices.find((c) => c.purposeKey === purpose.key);
+  if (choice) {
+    return { purpose, granted: choice.granted, source: 'USER', decidedAt: choice.decidedAt, changeableUntil: until };
+  }
+  return { purpose, granted: purpose.defaultGranted, source: 'DEFAULT', decidedAt: null, changeableUntil: until };
+}
+
+/** One per optional purpose of the accepted version, in catalog order. */
+export function effectiveChoices(policy: Policy, state: ConsentState): EffectiveChoice[] {
+  return policy.purposes.filter(isOptional).map((p) => effectiveChoice(p, state));
+}
+
+/**
+ * Decides `purpose` (of the governing policy) for `category`, or for every
+ * category the purpose declares when `category` is omitted. Rules, in order:
+ * prohibition, no acceptance, not in policy, essential, user choice, default.
+ */
+export function decidePurpose(ctx: PolicyContext, state: ConsentState, purpose: Purpose, category?: string): Decision {
+  const version = governingPolicy(ctx)?.version ?? null;
+  const categories = category === undefined ? purpose.dataCategories : [category];
+  if (categories.some((c) => prohibitedByAny(ctx, purpose.recipient, c))) {
+    return rule(false, 'PROHIBITED', version);
+  }
+  if (ctx.accepted === null || state.acceptance === null) {
+    return rule(false, 'POLICY_NOT_ACCEPTED', version);
+  }
+  const own = findPurpose(ctx.accepted, purpose.key);
+  if (own === undefined || !categories.every((c) => own.dataCategories.includes(c))) {
+    return rule(false, 'NOT_IN_POLICY', version);
+  }
+  if (!isOptional(own)) return rule(true, 'ESSENTIAL', version);
+
+  const choice = effectiveChoice(own, state);
+  const reason: DecisionReason =
+    choice.source === 'USER' ? (choice.granted ? 'USER_GRANTED' : 'USER_WITHDRAWN') : choice.granted ? 'DEFAULT_GRANTED' : 'DEFAULT_DENIED';
+  return {
+    allowed: choice.granted,
+    reason,
+    policyVersion: version,
+    decidedAt: choice.decidedAt,
+    changeableUntil: choice.changeableUntil,
+  };
+}
+
+export interface PurposeFilter {
+  readonly recipient?: string | null;
+  readonly purpose?: string | null;
+  readonly dataCategory?: string | null;
+}
+
+export interface PurposeDecision extends Decision {
+  readonly purpose: Purpose;
+}
+
+/**
+ * One decision per purpose of the governing policy (the accepted version,
+ * else the live one), narrowed by recipient and purpose key; with a data
+ * category, each listed purpose is decided for that category.
+ */
+export function decideAll(ctx: PolicyContext, state: ConsentState, filter: PurposeFilter = {}): PurposeDecision[] {
+  const policy = governingPolicy(ctx);
+  if (policy === null) return [];
+  const category = filter.dataCategory ?? undefined;
+  return policy.purposes
+    .filter((p) => (filter.recipient ?? p.recipient) === p.recipient)
+    .filter((p) => (filter.purpose ?? p.key) === p.key)
+    .map((purpose) => ({ purpose, ...decidePurpose(ctx, state, purpose, category) }));
+}
+
+export interface SharingDecision extends Decision {
+  readonly purpose: Purpose | null;
+}
+
+/**
+ * "May category C go to recipient R at all?" (optionally: for purpose P).
+ * Answers questions no purpose lists, such as phone numbers to advertisers.
+ * Without a purpose, the first allowing purpose of R that uses C wins;
+ * otherwise the first refusal explains why.
+ */
+export function decideSharing(
+  ctx: PolicyContext,
+  state: ConsentState,
+  recipient: string,
+  category: string,
+  purposeKey?: string | null,
+): SharingDecision {
+  const policy = governingPolicy(ctx);
+  const version = policy?.version ?? null;
+  if (prohibitedByAny(ctx, recipient, category)) {
+    return { purpose: null, ...rule(false, 'PROHIBITED', version) };
+  }
+  if (policy === null || ctx.accepted === null || state.acceptance === null) {
+    return { purpose: null, ...rule(false, 'POLICY_NOT_ACCEPTED', version) };
+  }
+  const candidates = policy.purposes.filter(
+    (p) => p.recipient === recipient && p.dataCategories.includes(category) && (purposeKey == null || p.key === purposeKey),
+  );
+  const decisions = candidates.map((purpose) => ({ purpose, ...decidePurpose(ctx, state, purpose, category) }));
+  const allowing = decisions.find((d) => d.allowed);
+  if (allowing) return allowing;
+  if (decisions.length > 0) return decisions[0]!;
+  return { purpose: null, ...rule(false, 'NOT_IN_POLICY', version) };
+}
+
+export type BusinessMessageCategory = 'TRANSACTIONAL' | 'MARKETING';
+
+/** The user's settings for one business; null fields were never set. */
+export interface BusinessPreference {
+  readonly businessId: string;
+  readonly blocked: boolean;
+  readonly transactional: boolean | null;
+  readonly marketing: boolean | null;
+  readonly updatedAt: Date | null;
+}
+
+export const BUSINESS_PURPOSE: Record<BusinessMessageCategory, string> = {
+  TRANSACTIONAL: 'business.transactional',
+  MARKETING: 'business.marketing',
+};
+
+/**
+ * May business B send category K to the user? Blocked denies everything.
+ * The policy's hard gates come next (a per-business "yes" cannot create a
+ * basis the policy lacks): prohibition, no acceptance, not in policy. Then
+ * the user's choice for (B, K), then the decision for `business.K`.
+ */
+export function decideBusinessMessage(
+  ctx: PolicyContext,
+  state: ConsentState,
+  preference: BusinessPreference | null,
+  category: BusinessMessageCategory,
+): Decision {
+  const policy = governingPolicy(ctx);
+  const version = policy?.version ?? null;
+  if (preference?.blocked) {
+    return { ...rule(false, 'BUSINESS_BLOCKED', version), decidedAt: preference.updatedAt };
+  }
+  const purpose = policy ? findPurpose(policy, BUSINESS_PURPOSE[category]) : undefined;
+  if (purpose === undefined) {
+    return rule(false, state.acceptance ? 'NOT_IN_POLICY' : 'POLICY_NOT_ACCEPTED', version);
+  }
+  const general = decidePurpose(ctx, state, purpose);
+  if (general.reason === 'PROHIBITED' || general.reason === 'POLICY_NOT_ACCEPTED' || general.reason === 'NOT_IN_POLICY') {
+    return general;
+  }
+  const own = category === 'TRANSACTIONAL' ? preference?.transactional : preference?.marketing;
+  if (own !== null && own !== undefined) {
+    return {
+      allowed: own,
+      reason: own ? 'USER_GRANTED' : 'USER_WITHDRAWN',
+      policyVersion: version,
+      decidedAt: preference?.updatedAt ?? null,
+      changeableUntil: null,
+    };
+  }
+  return general;
+}
+
+/** A user who accepted an older version while a newer one is live must be asked again. */
+export function needsReconsent(ctx: PolicyContext): boolean {
+  if (ctx.live === null) return false;
+  return ctx.accepted === null || ctx.accepted.version !== ctx.live.version;
+}

@@ -1,0 +1,24 @@
+import DataLoader from 'dataloader';
+import type { EntityManager } from '@mikro-orm/core';
+import type { BusinessPreference } from '../domain/decision.js';
+import { NEVER_SEEN, loadBusinessPreferences, loadConsents, type StoredConsent } from '../db/consent.repository.js';
+
+/** The request's loaders. Made fresh for every request: a cache must never outlive it. */
+export interface Loaders {
+  readonly consentByUserId: DataLoader<string, StoredConsent>;
+  readonly businessPreferencesByUserId: DataLoader<string, readonly BusinessPreference[]>;
+}
+
+export function createLoaders(em: EntityManager): Loaders {
+  return {
+    // A user this subgraph has never seen is not an error: they have accepted nothing.
+    consentByUserId: new DataLoader(async (ids) => {
+      const found = await loadConsents(em, ids);
+      return ids.map((id) => found.get(id) ?? NEVER_SEEN(id));
+    }),
+    businessPreferencesByUserId: new DataLoader(async (ids) => {
+      const found = await loadBusinessPreferences(em, ids);
+      return ids.map((id) => found.get(id) ?? []);
+    }),
+  };
+}

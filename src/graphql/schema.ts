@@ -1,0 +1,38 @@
+import { printSubgraphSchema } from '@apollo/subgraph';
+import type { GraphQLSchema } from 'graphql';
+import type { ConsentWriter } from '../consent/consent-writer.js';
+import type { PolicyCatalog } from '../policy/policy-catalog.js';
+import { buildFederatedSchema } from './federation.js';
+import { ConsentMutationResolver } from './resolvers/consent-mutation.resolver.js';
+import { ConsentResolver } from './resolvers/consent.resolver.js';
+import { DataSubjectResolver } from './resolvers/data-subject.resolver.js';
+import { PolicyResolver } from './resolvers/policy.resolver.js';
+import { UserConsentResolver } from './resolvers/user-consent.resolver.js';
+
+export interface SchemaServices {
+  readonly catalog: PolicyCatalog;
+  readonly writer: ConsentWriter;
+}
+
+/** The subgraph schema, its resolvers bound to this app's services (not to module singletons). */
+export function buildConsentSchema(services: SchemaServices | null): Promise<GraphQLSchema> {
+  const instances = new Map<unknown, unknown>(
+    services
+      ? [
+          [UserConsentResolver, new UserConsentResolver(services.catalog)],
+          [ConsentResolver, new ConsentResolver()],
+          [DataSubjectResolver, new DataSubjectResolver()],
+          [PolicyResolver, new PolicyResolver(services.catalog)],
+          [ConsentMutationResolver, new ConsentMutationResolver(services.catalog, services.writer)],
+        ]
+      : [],
+  );
+  return buildFederatedSchema([UserConsentResolver, ConsentResolver, DataSubjectResolver, PolicyResolver, ConsentMutationResolver], {
+    get: (cls) => instances.get(cls),
+  });
+}
+
+/** The SDL as `_service { sdl }` serves it: what schema/ commits and composition reads. */
+export async function buildSubgraphSdl(): Promise<string> {
+  return `${printSubgraphSchema(await buildConsentSchema(null)).trimEnd()}\n`;
+}

@@ -1,0 +1,108 @@
+import { Field, Int, ObjectType, registerEnumType } from 'type-graphql';
+import { DateTimeScalar } from '../scalars.js';
+
+export const CONSENT_EVENT_TYPES = ['POLICY_ACCEPTED', 'CHOICE_CHANGED', 'BUSINESS_PREFERENCE_CHANGED'] as const;
+export type ConsentEventTypeValue = (typeof CONSENT_EVENT_TYPES)[number];
+export const ConsentEventType = Object.fromEntries(CONSENT_EVENT_TYPES.map((t) => [t, t])) as {
+  [K in ConsentEventTypeValue]: K;
+};
+registerEnumType(ConsentEventType, {
+  name: 'ConsentEventType',
+  description: 'What a ledger event records.',
+  valuesConfig: {
+    POLICY_ACCEPTED: { description: 'The user accepted a policy version.' },
+    CHOICE_CHANGED: { description: 'A choice on a purpose changed.' },
+    BUSINESS_PREFERENCE_CHANGED: { description: 'A setting for one business changed.' },
+  },
+});
+
+export const CONSENT_CHANNELS = ['ACCEPTANCE', 'SETTINGS'] as const;
+export type ConsentChannelValue = (typeof CONSENT_CHANNELS)[number];
+export const ConsentChannel = Object.fromEntries(CONSENT_CHANNELS.map((t) => [t, t])) as { [K in ConsentChannelValue]: K };
+registerEnumType(ConsentChannel, {
+  name: 'ConsentChannel',
+  description: 'How a change was made. More channels (e.g. ADMIN, IMPORT) may be added.',
+  valuesConfig: {
+    ACCEPTANCE: { description: 'On the policy acceptance screen.' },
+    SETTINGS: { description: 'Later, in the user’s settings.' },
+  },
+});
+
+@ObjectType({ description: 'One entry of the append-only consent ledger.' })
+export class ConsentEvent {
+  @Field(() => String, { description: 'Stable id of the event.' })
+  id!: string;
+
+  @Field(() => ConsentEventType, { description: 'What happened.' })
+  type!: ConsentEventTypeValue;
+
+  @Field(() => String, { nullable: true, description: 'The purpose changed, for CHOICE_CHANGED.' })
+  purposeKey!: string | null;
+
+  @Field(() => String, { nullable: true, description: 'The choice group the change was made through, if any.' })
+  choiceGroup!: string | null;
+
+  @Field(() => String, { nullable: true, description: 'The business, for BUSINESS_PREFERENCE_CHANGED.' })
+  businessId!: string | null;
+
+  @Field(() => String, { nullable: true, description: 'The business setting changed: BLOCKED, TRANSACTIONAL or MARKETING.' })
+  setting!: string | null;
+
+  @Field(() => String, {
+    nullable: true,
+    description:
+      'The value before: "granted"/"withdrawn" (prefixed "default:" when it was the default), "true"/"false", or the previous policy version.',
+  })
+  previousValue!: string | null;
+
+  @Field(() => String, { description: 'The value after, in the same form.' })
+  newValue!: string;
+
+  @Field(() => String, { nullable: true, description: 'The policy version the change was made under.' })
+  policyVersion!: string | null;
+
+  @Field(() => String, { description: 'Who made the change: the token subject.' })
+  actor!: string;
+
+  @Field(() => ConsentChannel, { description: 'How the change was made.' })
+  channel!: ConsentChannelValue;
+
+  @Field(() => DateTimeScalar, { description: 'When it was recorded.' })
+  occurredAt!: Date;
+
+  @Field(() => String, { description: 'The request that made it (x-request-id, or one assigned by the service).' })
+  requestId!: string;
+
+  @Field(() => String, { nullable: true, description: 'The idempotency key the request carried.' })
+  idempotencyKey!: string | null;
+
+  @Field(() => Int, { description: 'The Consent.version this change produced; events of one write share it.' })
+  consentVersion!: number;
+}
+
+@ObjectType({ description: 'A ledger event and its cursor.' })
+export class ConsentEventEdge {
+  @Field(() => String, { description: 'Opaque cursor: pass it as `after` to continue after this event.' })
+  cursor!: string;
+
+  @Field(() => ConsentEvent, { description: 'The event.' })
+  node!: ConsentEvent;
+}
+
+@ObjectType({ description: 'Relay page information.' })
+export class PageInfo {
+  @Field(() => Boolean, { description: 'Whether older events follow.' })
+  hasNextPage!: boolean;
+
+  @Field(() => String, { nullable: true, description: 'Cursor of the last edge of this page.' })
+  endCursor!: string | null;
+}
+
+@ObjectType({ description: 'A page of the consent ledger, newest first.' })
+export class ConsentEventConnection {
+  @Field(() => [ConsentEventEdge], { description: 'The events of this page.' })
+  edges!: ConsentEventEdge[];
+
+  @Field(() => PageInfo, { description: 'Whether and where the ledger continues.' })
+  pageInfo!: PageInfo;
+}

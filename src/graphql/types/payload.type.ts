@@ -1,0 +1,40 @@
+import { Field, ObjectType } from 'type-graphql';
+import { DateTimeScalar } from '../scalars.js';
+import { Consent } from './consent.type.js';
+import { PrivacyPolicy } from './policy.type.js';
+
+@ObjectType({ description: 'A problem with the request that the caller can fix. Nothing was changed.' })
+export class UserError {
+  @Field(() => String, {
+    description:
+      'Stable code: INVALID_INPUT, UNKNOWN_PURPOSE, PURPOSE_NOT_OPTIONAL, CHANGE_WINDOW_CLOSED, POLICY_NOT_ACCEPTED, UNKNOWN_POLICY_VERSION, POLICY_NOT_LIVE, POLICY_VERSION_EXISTS, CONTRADICTORY_POLICY, IDEMPOTENCY_KEY_REUSED.',
+  })
+  code!: string;
+
+  @Field(() => String, { description: 'What is wrong, for people.' })
+  message!: string;
+
+  @Field(() => [String], { nullable: true, description: 'Path to the input field at fault, e.g. ["input", "choices", "0", "purpose"].' })
+  field!: string[] | null;
+
+  @Field(() => DateTimeScalar, { nullable: true, description: 'For CHANGE_WINDOW_CLOSED: when the window closed.' })
+  deadline!: Date | null;
+}
+
+@ObjectType({ description: 'The result of a consent write.' })
+export class ConsentPayload {
+  @Field(() => Consent, { nullable: true, description: 'The user’s consent after the write (unchanged when there are userErrors).' })
+  consent!: unknown;
+
+  @Field(() => [UserError], { description: 'Why the write was refused; empty when it succeeded.' })
+  userErrors!: UserError[];
+}
+
+@ObjectType({ description: 'The result of publishing a policy version.' })
+export class PublishPrivacyPolicyPayload {
+  @Field(() => PrivacyPolicy, { nullable: true, description: 'The published version; null when refused.' })
+  policy!: PrivacyPolicy | null;
+
+  @Field(() => [UserError], { description: 'Why publishing was refused; empty when it succeeded.' })
+  userErrors!: UserError[];
+}

@@ -1,0 +1,40 @@
+import type { MikroORM } from '@mikro-orm/core';
+import { UniqueConstraintViolationException } from '@mikro-orm/core';
+import type { Policy } from '../domain/policy.js';
+import { listPolicyVersions, insertPolicy } from '../db/policy.repository.js';
+import whatsapp2016 from '../policies/2016-08-25.json' with { type: 'json' };
+
+/** Parses a policy document of the shape of src/policies/*.json. */
+export function policyFromDocument(doc: typeof whatsapp2016): Policy {
+  return {
+    version: doc.version,
+    url: doc.url,
+    publishedAt: new Date(doc.publishedAt),
+    effectiveAt: new Date(doc.effectiveAt),
+    purposes: doc.purposes.map((p) => ({
+      ...p,
+      legalBasis: p.legalBasis as Policy['purposes'][number]['legalBasis'],
+      control: p.control as Policy['purposes'][number]['control'],
+    })),
+    prohibitions: doc.prohibitions,
+  };
+}
+
+export const INITIAL_POLICY: Policy = policyFromDocument(whatsapp2016);
+
+/**
+ * Loads the 2016 policy into an empty database, so a new install answers
+ * real questions at once. A database that has any version is left alone;
+ * two instances racing on an empty one are settled by the primary key.
+ */
+export async function ensureInitialPolicy(orm: MikroORM): Promise<boolean> {
+  const em = orm.em.fork();
+  if ((await listPolicyVersions(em)).length > 0) return false;
+  try {
+    await em.transactional(async (tx) => insertPolicy(tx, INITIAL_POLICY, 'system:initial-policy'));
+    return true;
+  } catch (error) {
+    if (error instanceof UniqueConstraintViolationException) return false;
+    throw error;
+  }
+}

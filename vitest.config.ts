@@ -1,0 +1,40 @@
+import { createRequire } from 'node:module';
+import { defineConfig } from 'vitest/config';
+
+const require = createRequire(import.meta.url);
+
+// One copy of graphql for our code and for dependencies: vite would otherwise
+// hand us index.mjs while Apollo and type-graphql load index.js ("another realm").
+const resolve = { alias: { graphql: require.resolve('graphql') } };
+
+// PostgreSQL runs when TEST_POSTGRES_URL names a server (CI sets it). Without
+// it the PostgreSQL project is left out, and the summary line says so.
+const postgresUrl = process.env.TEST_POSTGRES_URL;
+if (!postgresUrl) {
+  console.warn('[vitest] TEST_POSTGRES_URL is not set: the PostgreSQL integration project is not part of this run.');
+}
+
+const integration = (name: string, env: Record<string, string>) => ({
+  resolve,
+  test: {
+    name,
+    include: ['test/integration/**/*.test.ts'],
+    env,
+    testTimeout: 30_000,
+    hookTimeout: 60_000,
+  },
+});
+
+export default defineConfig({
+  test: {
+    projects: [
+      { resolve, test: { name: 'unit', include: ['test/unit/**/*.test.ts'] } },
+      integration('integration-sqlite', { TEST_DATABASE: 'sqlite' }),
+      ...(postgresUrl ? [integration('integration-postgresql', { TEST_DATABASE: 'postgresql' })] : []),
+      {
+        resolve,
+        test: { name: 'federation', include: ['test/federation/**/*.test.ts'], testTimeout: 60_000, hookTimeout: 120_000 },
+      },
+    ],
+  },
+});
