@@ -60,6 +60,7 @@ function planChoices(
   fieldPrefix: readonly (string | number)[],
 ): Plan {
   const errors: PlannedError[] = [];
+  const request = (index: number) => requests[index]!.purpose;
   const wanted = new Map<string, { granted: boolean; index: number }>();
 
   requests.forEach((request, index) => {
@@ -98,6 +99,7 @@ function planChoices(
   if (errors.length > 0) return refuse(errors);
 
   const changes: Change[] = [];
+  const closed = new Set<number>();
   for (const [key, { granted, index }] of wanted) {
     const purpose = findPurpose(policy, key)!;
     const current = effectiveChoice(purpose, state);
@@ -106,10 +108,13 @@ function planChoices(
     if (current.source === 'USER' && current.granted === granted) continue;
     const acceptedAt = state.acceptance?.acceptedAt;
     if (!atAcceptance && acceptedAt && !isWindowOpen(purpose, acceptedAt, now)) {
+      // One error per requested choice: a group's members share one deadline.
+      if (closed.has(index)) continue;
+      closed.add(index);
       const deadline = changeableUntil(purpose, acceptedAt)!;
       errors.push({
         code: 'CHANGE_WINDOW_CLOSED',
-        message: `"${key}" could be changed until ${deadline.toISOString()}.`,
+        message: `"${request(index)}" could be changed until ${deadline.toISOString()}.`,
         field: [...fieldPrefix, index, 'granted'],
         deadline,
       });

@@ -31,7 +31,7 @@ const ALLOWED_CONTROLS: Record<Purpose['legalBasis'], readonly Purpose['control'
 
 export function validatePolicyDraft(
   draft: PolicyDraft,
-  existing: readonly Pick<Policy, 'version'>[],
+  existing: readonly Pick<Policy, 'version' | 'effectiveAt'>[],
   now: Date,
   options: { allowPastEffectiveAt?: boolean } = {},
 ): PlannedError[] {
@@ -50,6 +50,9 @@ export function validatePolicyDraft(
   }
   if (!options.allowPastEffectiveAt && draft.effectiveAt.getTime() < now.getTime() - EFFECTIVE_AT_SKEW_MS) {
     invalid('effectiveAt is in the past: a policy can only go live now or later, so history is never rewritten.', 'effectiveAt');
+  }
+  if (existing.some((p) => p.effectiveAt.getTime() === draft.effectiveAt.getTime())) {
+    invalid('Another version goes live at the same instant; which one is live would be ambiguous.', 'effectiveAt');
   }
   if (draft.purposes.length === 0) invalid('A policy needs at least one purpose.', 'purposes');
 
@@ -107,6 +110,10 @@ export function validatePolicyDraft(
 
   const seen = new Set<string>();
   draft.prohibitions.forEach((ban, i) => {
+    if (ban.recipient !== null && !NAME_PATTERN.test(ban.recipient))
+      invalid(`"${ban.recipient}" is not a lower-case recipient name.`, 'prohibitions', i, 'recipient');
+    if (!NAME_PATTERN.test(ban.dataCategory))
+      invalid(`"${ban.dataCategory}" is not a lower-case data category.`, 'prohibitions', i, 'dataCategory');
     const id = `${ban.recipient ?? '*'}/${ban.dataCategory}`;
     if (seen.has(id)) invalid('This prohibition appears twice.', 'prohibitions', i);
     seen.add(id);
