@@ -4,6 +4,7 @@
  * with a clock the test moves and a log of every SQL statement.
  */
 import 'reflect-metadata';
+import { stripVTControlCharacters } from 'node:util';
 import { print, type DocumentNode } from 'graphql';
 import type { TypedDocumentNode } from '@graphql-typed-document-node/core';
 import { createApp, type App } from '../../src/app.js';
@@ -56,7 +57,13 @@ export async function startTestServer(options: StartOptions = {}): Promise<TestS
   const statements: string[] = [];
   const app = await createApp(config, {
     clock: () => new Date(now),
-    onQuery: (sql) => statements.push(sql),
+    // MikroORM's query log line, without colours, prefix and timing: the SQL alone.
+    onQuery: (line) =>
+      statements.push(
+        stripVTControlCharacters(line)
+          .replace(/^\[query\] /, '')
+          .replace(/ \[took .*\]$/, ''),
+      ),
     log: () => {},
   });
   const url = await app.listen(0, '127.0.0.1');
@@ -91,5 +98,5 @@ export async function startTestServer(options: StartOptions = {}): Promise<TestS
 
 /** The SQL statements that read or write data (not BEGIN/COMMIT bookkeeping). */
 export function dataStatements(statements: readonly string[]): string[] {
-  return statements.filter((s) => /\b(select|insert|update|delete)\b/i.test(s));
+  return statements.filter((s) => /^(select|insert|update|delete)\b/i.test(s));
 }

@@ -1,0 +1,75 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { dataStatements, startTestServer, type TestServer } from '../support/harness.js';
+import { seedAcceptedUsers } from '../support/seed.js';
+
+// The ads graph's question for a batch of users, as the gateway sends it.
+const ENTITIES = /* GraphQL */ `
+  query ($representations: [_Any!]!) {
+    _entities(representations: $representations) {
+      ... on User {
+        id
+        consent { version needsReconsent choices { purpose { key } granted source } }
+        dataSharingPurposes { purpose { key } allowed reason }
+      }
+    }
+  }
+`;
+
+interface EntitiesData {
+  _entities: {
+    id: string;
+    consent: { version: number };
+    dataSharingPurposes: { purpose: { key: string }; allowed: boolean; reason: string }[];
+  }[];
+}
+
+describe('an _entities batch costs a constant number of SQL statements', () => {
+  let server: TestServer;
+  let token: string;
+  const ids = Array.from({ length: 1000 }, (_, i) => `batch-user-${i}`);
+
+  beforeAll(async () => {
+    server = await startTestServer();
+    token = await server.token('ads-graph', 'consent:read');
+    await seedAcceptedUsers(server.app.orm, ids, '2016-08-25', server.now());
+  });
+  afterAll(() => server?.close());
+
+  const ask = async (n: number) => {
+    const representations = ids.slice(0, n).map((id) => ({ __typename: 'User', id }));
+    server.statements.length = 0;
+    const res = await server.request<EntitiesData, unknown>(ENTITIES, { representations }, { token });
+    expect(res.errors).toBeUndefined();
+    return { data: res.data!, statements: dataStatements(server.statements) };
+  };
+
+  it.each([1, 10, 100, 1000])('answers %i users with two statements: heads, then choices', async (n) => {
+    const { data, statements } = await ask(n);
+    expect(data._entities).toHaveLength(n);
+    expect(statements).toHaveLength(2);
+    expect(statements[0]).toMatch(/consent_subject/);
+    expect(statements[1]).toMatch(/consent_choice/);
+  });
+
+  it('returns users in the order of the representations, each decided from their own choices', async () => {
+    const { data } = await ask(10);
+    expect(data._entities.map((u) => u.id)).toEqual(ids.slice(0, 10));
+    const ads = (i: number) => data._entities[i]!.dataSharingPurposes.find((d) => d.purpose.key === 'facebook.ads');
+    expect(ads(0)).toMatchObject({ allowed: false, reason: 'USER_WITHDRAWN' });
+    expect(ads(1)).toMatchObject({ allowed: true, reason: 'DEFAULT_GRANTED' });
+    expect(ads(3)).toMatchObject({ allowed: false, reason: 'USER_WITHDRAWN' });
+  });
+
+  it('answers users it has never seen without extra statements, as not having accepted', async () => {
+    const representations = ['ghost-1', ids[0]!, 'ghost-2'].map((id) => ({ __typename: 'User', id }));
+    server.statements.length = 0;
+    const res = await server.request<EntitiesData, unknown>(ENTITIES, { representations }, { token });
+    expect(dataStatements(server.statements)).toHaveLength(2);
+    expect(res.data!._entities.map((u) => [u.id, u.consent.version])).toEqual([
+      ['ghost-1', 0],
+      [ids[0], 1],
+      ['ghost-2', 0],
+    ]);
+    expect(new Set(res.data!._entities[0]!.dataSharingPurposes.map((d) => d.reason))).toEqual(new Set(['POLICY_NOT_ACCEPTED']));
+  });
+});
