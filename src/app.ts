@@ -41,14 +41,15 @@ export interface App {
   close(): Promise<void>;
 }
 
-const KNOWN_CODES = new Set([
-  ...Object.keys(REQUEST_ERROR_CODES),
+// Codes whose messages are written for clients; anything else is an unexpected failure.
+const CLIENT_CODES = new Set([
+  ...Object.keys(REQUEST_ERROR_CODES).filter((code) => code !== 'INTERNAL_SERVER_ERROR'),
   'BAD_USER_INPUT',
   'GRAPHQL_VALIDATION_FAILED',
   'GRAPHQL_PARSE_FAILED',
   'PERSISTED_QUERY_NOT_FOUND',
+  'PERSISTED_QUERY_NOT_SUPPORTED',
   'OPERATION_RESOLUTION_FAILURE',
-  'BAD_REQUEST',
 ]);
 
 export async function createApp(config: Config, deps: AppDeps = {}): Promise<App> {
@@ -85,7 +86,7 @@ export async function createApp(config: Config, deps: AppDeps = {}): Promise<App
     // Unexpected failures are logged here and reach clients only as a code.
     formatError: (formatted: GraphQLFormattedError, error: unknown): GraphQLFormattedError => {
       const code = formatted.extensions?.code;
-      if (typeof code === 'string' && KNOWN_CODES.has(code)) return formatted;
+      if (typeof code === 'string' && CLIENT_CODES.has(code)) return formatted;
       log('internal error', error);
       return {
         message: config.production ? 'Internal server error.' : formatted.message,

@@ -36,7 +36,17 @@ export function ormOptions(database: DatabaseConfig, hooks: OrmHooks = {}): Opti
     ensureDatabase: false,
     allowGlobalContext: false,
     forceUtcTimezone: true,
-    discovery: { warnWhenNoEntities: true },
+    discovery: {
+      warnWhenNoEntities: true,
+      // SQLite's rowid is already 64-bit and reads back as "integer"; declaring it
+      // integer there keeps migration:check quiet while PostgreSQL gets bigserial.
+      onMetadata: (meta) => {
+        if (database.dialect !== 'sqlite') return;
+        for (const prop of Object.values(meta.properties)) {
+          if (prop.autoincrement && prop.primary) prop.columnTypes = ['integer'];
+        }
+      },
+    },
     migrations: {
       tableName: 'mikro_orm_migrations',
       path: runningFromSource ? folder : builtFolder,

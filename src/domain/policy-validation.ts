@@ -51,7 +51,7 @@ export function validatePolicyDraft(
   if (!options.allowPastEffectiveAt && draft.effectiveAt.getTime() < now.getTime() - EFFECTIVE_AT_SKEW_MS) {
     invalid('effectiveAt is in the past: a policy can only go live now or later, so history is never rewritten.', 'effectiveAt');
   }
-  if (existing.some((p) => p.effectiveAt.getTime() === draft.effectiveAt.getTime())) {
+  if (existing.some((p) => p.version !== draft.version && p.effectiveAt.getTime() === draft.effectiveAt.getTime())) {
     invalid('Another version goes live at the same instant; which one is live would be ambiguous.', 'effectiveAt');
   }
   if (draft.purposes.length === 0) invalid('A policy needs at least one purpose.', 'purposes');

@@ -56,6 +56,16 @@ describe('who may read and change consent', () => {
 
   const codes = (res: { errors?: readonly { extensions?: { code?: string } }[] }) => res.errors?.map((e) => e.extensions?.code);
 
+  it('serves Apollo Sandbox in development, where a signed-in user can paste a token', async () => {
+    const page = await fetch(server.url, { headers: { accept: 'text/html' } });
+    expect(await page.text()).toContain('new window.EmbeddedSandbox');
+  });
+
+  it('lets anyone read the privacy policy itself: it is public', async () => {
+    const res = await server.request('{ privacyPolicy { version } }', {}, { token: null });
+    expect(res.data).toEqual({ privacyPolicy: { version: '2016-08-25' } });
+  });
+
   it('refuses a request without a token with UNAUTHENTICATED and no data', async () => {
     const res = await server.request(MyConsentDocument, {}, { token: null });
     expect(codes(res)).toEqual(['UNAUTHENTICATED']);
