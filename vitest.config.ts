@@ -27,6 +27,8 @@ const integration = (name: string, env: Record<string, string>) => ({
 
 export default defineConfig({
   test: {
+    // CI reads its closing line from this file (vitest's summary is not a format it knows).
+    reporters: process.env.VITEST_JSON_REPORT ? ['default', ['json', { outputFile: process.env.VITEST_JSON_REPORT }]] : ['default'],
     projects: [
       { resolve, test: { name: 'unit', include: ['test/unit/**/*.test.ts'] } },
       integration('integration-sqlite', { TEST_DATABASE: 'sqlite' }),
