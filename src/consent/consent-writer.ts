@@ -9,6 +9,7 @@ import { LockMode, type MikroORM } from '@mikro-orm/core';
 import type { EntityManager } from '@mikro-orm/knex';
 import type { BusinessPreference, ConsentState } from '../domain/decision.js';
 import type { Change, Plan, PlannedError } from '../domain/consent-change.js';
+import { toBusinessPreference, toConsentState } from '../db/consent.repository.js';
 import { BusinessPreferenceEntity } from '../db/entities/business-preference.entity.js';
 import { ConsentChoiceEntity } from '../db/entities/consent-choice.entity.js';
 import { ConsentEventEntity } from '../db/entities/consent-event.entity.js';
@@ -120,27 +121,9 @@ export class ConsentWriter {
   }
 
   private async loadLocked(tx: EntityManager, subject: ConsentSubjectRow, withPreferences: boolean): Promise<LockedState> {
-    const acceptance =
-      subject.policyVersion != null && subject.acceptedAt != null
-        ? { policyVersion: subject.policyVersion, acceptedAt: subject.acceptedAt }
-        : null;
-    const choices = acceptance ? await tx.find(ConsentChoiceEntity, { userId: subject.userId }) : [];
+    const choices = subject.policyVersion != null ? await tx.find(ConsentChoiceEntity, { userId: subject.userId }) : [];
     const preferences = withPreferences ? await tx.find(BusinessPreferenceEntity, { userId: subject.userId }) : [];
-    return {
-      state: {
-        acceptance,
-        choices: choices
-          .filter((c) => c.policyVersion === acceptance?.policyVersion)
-          .map((c) => ({ purposeKey: c.purposeKey, granted: c.granted, decidedAt: c.decidedAt })),
-      },
-      businessPreferences: preferences.map((p) => ({
-        businessId: p.businessId,
-        blocked: p.blocked,
-        transactional: p.transactional ?? null,
-        marketing: p.marketing ?? null,
-        updatedAt: p.updatedAt,
-      })),
-    };
+    return { state: toConsentState(subject, choices), businessPreferences: preferences.map(toBusinessPreference) };
   }
 
   private async apply(

@@ -4,10 +4,10 @@
  */
 import type { EntityManager } from '@mikro-orm/core';
 import type { BusinessPreference, ConsentState } from '../domain/decision.js';
-import { BusinessPreferenceEntity } from './entities/business-preference.entity.js';
-import { ConsentChoiceEntity } from './entities/consent-choice.entity.js';
+import { BusinessPreferenceEntity, type BusinessPreferenceRow } from './entities/business-preference.entity.js';
+import { ConsentChoiceEntity, type ConsentChoiceRow } from './entities/consent-choice.entity.js';
 import { ConsentEventEntity, type ConsentEventRow } from './entities/consent-event.entity.js';
-import { ConsentSubjectEntity } from './entities/consent-subject.entity.js';
+import { ConsentSubjectEntity, type ConsentSubjectRow } from './entities/consent-subject.entity.js';
 
 export interface StoredConsent {
   readonly userId: string;
@@ -19,30 +19,39 @@ export interface StoredConsent {
 // Reads bypass the identity map: they are plain snapshots, never flushed back.
 const SNAPSHOT = { disableIdentityMap: true } as const;
 
+/** The decision engine's view of one user's head row and current choices. */
+export function toConsentState(subject: ConsentSubjectRow, choices: readonly ConsentChoiceRow[]): ConsentState {
+  if (subject.policyVersion == null || subject.acceptedAt == null) return { acceptance: null, choices: [] };
+  const policyVersion = subject.policyVersion;
+  return {
+    acceptance: { policyVersion, acceptedAt: subject.acceptedAt },
+    choices: choices
+      .filter((c) => c.userId === subject.userId && c.policyVersion === policyVersion)
+      .map((c) => ({ purposeKey: c.purposeKey, granted: c.granted, decidedAt: c.decidedAt })),
+  };
+}
+
+export function toBusinessPreference(row: BusinessPreferenceRow): BusinessPreference {
+  return {
+    businessId: row.businessId,
+    blocked: row.blocked,
+    transactional: row.transactional ?? null,
+    marketing: row.marketing ?? null,
+    updatedAt: row.updatedAt,
+  };
+}
+
 export async function loadConsents(em: EntityManager, userIds: readonly string[]): Promise<Map<string, StoredConsent>> {
   const ids = [...userIds];
   const subjects = await em.find(ConsentSubjectEntity, { userId: { $in: ids } }, SNAPSHOT);
   const accepted = subjects.filter((s) => s.policyVersion != null).map((s) => s.userId);
   const choices = accepted.length > 0 ? await em.find(ConsentChoiceEntity, { userId: { $in: accepted } }, SNAPSHOT) : [];
-
-  const result = new Map<string, StoredConsent>();
-  for (const subject of subjects) {
-    const acceptance =
-      subject.policyVersion != null && subject.acceptedAt != null
-        ? { policyVersion: subject.policyVersion, acceptedAt: subject.acceptedAt }
-        : null;
-    result.set(subject.userId, {
-      userId: subject.userId,
-      version: subject.version,
-      state: {
-        acceptance,
-        choices: choices
-          .filter((c) => c.userId === subject.userId && c.policyVersion === subject.policyVersion)
-          .map((c) => ({ purposeKey: c.purposeKey, granted: c.granted, decidedAt: c.decidedAt })),
-      },
-    });
-  }
-  return result;
+  return new Map(
+    subjects.map((subject) => [
+      subject.userId,
+      { userId: subject.userId, version: subject.version, state: toConsentState(subject, choices) },
+    ]),
+  );
 }
 
 export const NEVER_SEEN = (userId: string): StoredConsent => ({
@@ -56,13 +65,7 @@ export async function loadBusinessPreferences(em: EntityManager, userIds: readon
   const result = new Map<string, BusinessPreference[]>();
   for (const row of rows) {
     const list = result.get(row.userId) ?? [];
-    list.push({
-      businessId: row.businessId,
-      blocked: row.blocked,
-      transactional: row.transactional ?? null,
-      marketing: row.marketing ?? null,
-      updatedAt: row.updatedAt,
-    });
+    list.push(toBusinessPreference(row));
     result.set(row.userId, list);
   }
   return result;
