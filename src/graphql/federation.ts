@@ -7,7 +7,7 @@
 import { buildSubgraphSchema } from '@apollo/subgraph';
 import { printSchemaWithDirectives } from '@graphql-tools/utils';
 import { parse, type GraphQLSchema } from 'graphql';
-import { buildSchema, createResolversMap, type ContainerType, type NonEmptyArray } from 'type-graphql';
+import { buildSchema, createResolversMap, getMetadataStorage, type ContainerType, type NonEmptyArray } from 'type-graphql';
 import { resolveUserReference } from './resolvers/user.reference.js';
 import { DateTimeScalar } from './scalars.js';
 
@@ -17,6 +17,10 @@ export const FEDERATION_IMPORTS = ['@key'] as const;
 
 // biome-ignore lint/complexity/noBannedTypes: type-graphql names resolver classes as Function.
 export async function buildFederatedSchema(resolvers: NonEmptyArray<Function>, container: ContainerType): Promise<GraphQLSchema> {
+  // Parameter decorators run last-to-first, and type-graphql only sorts them
+  // (in place) when a resolver first runs, so argument order would depend on
+  // whether a query ran before the build. Sort first: the contract's order, always.
+  getMetadataStorage().params.sort((a, b) => a.index - b.index);
   const schema = await buildSchema({
     resolvers,
     container,

@@ -10,7 +10,7 @@ import type { TypedDocumentNode } from '@graphql-typed-document-node/core';
 import { createApp, type App } from '../../src/app.js';
 import { mintToken } from '../../src/auth/mint-token.js';
 import { parseConfig } from '../../src/config.js';
-import { createTestDatabase, type TestDatabase } from './database.js';
+import { createTestDatabase, type Dialect, type TestDatabase } from './database.js';
 
 export const TEST_JWT_SECRET = 'test-secret-for-the-consent-subgraph-suite';
 export const DAY = 24 * 60 * 60 * 1000;
@@ -43,10 +43,12 @@ export interface TestServer {
 export interface StartOptions {
   readonly now?: Date;
   readonly env?: Record<string, string>;
+  /** Defaults to the vitest project's TEST_DATABASE. */
+  readonly dialect?: Dialect;
 }
 
 export async function startTestServer(options: StartOptions = {}): Promise<TestServer> {
-  const database = await createTestDatabase();
+  const database = await createTestDatabase(options.dialect);
   const config = parseConfig({
     JWT_SECRET: TEST_JWT_SECRET,
     POLICY_REFRESH_SECONDS: '0',

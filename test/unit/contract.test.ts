@@ -2,8 +2,9 @@ import 'reflect-metadata';
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { generate, loadCodegenConfig } from '@graphql-codegen/cli';
+import { graphql, type ObjectTypeDefinitionNode, parse } from 'graphql';
 import { describe, expect, it } from 'vitest';
-import { buildSubgraphSdl } from '../../src/graphql/schema.js';
+import { buildConsentSchema, buildSubgraphSdl } from '../../src/graphql/schema.js';
 import { projectRoot } from '../../src/project-root.js';
 
 const read = (file: string) => readFile(path.join(projectRoot, file), 'utf8');
@@ -30,6 +31,18 @@ describe('the contract files', () => {
     ]) {
       expect(sdl).toContain(field);
     }
+  });
+
+  it('lists arguments in the contract order, however many schemas were built and queries ran before', async () => {
+    const args = (sdl: string) => {
+      const user = parse(sdl).definitions.find((d) => 'name' in d && d.name?.value === 'User') as ObjectTypeDefinitionNode;
+      return user.fields?.find((f) => f.name.value === 'dataSharingPurposes')?.arguments?.map((a) => a.name.value);
+    };
+    const first = await buildSubgraphSdl();
+    const schema = await buildConsentSchema(null);
+    await graphql({ schema, source: '{ privacyPolicies { version } }' });
+    expect(args(first)).toEqual(['recipient', 'purpose', 'dataCategory']);
+    expect(await buildSubgraphSdl()).toBe(first);
   });
 
   it('test/generated/graphql.ts is what codegen.yml produces from the committed SDL (run npm run codegen)', async () => {
