@@ -1,6 +1,12 @@
+import { createSecretKey } from 'node:crypto';
 import { createRemoteJWKSet, importSPKI, jwtVerify, type JWTVerifyGetKey, type KeyObject } from 'jose';
 import type { Config } from '../config.js';
 import { requestError } from '../errors.js';
+
+const MAX_REMEMBERED_TOKENS = 10_000;
+const MAX_REMEMBERED_MS = 60_000;
+
+const unauthenticated = (message: string) => requestError('UNAUTHENTICATED', message);
 import type { Principal } from './principal.js';
 
 export type TokenVerifier = (authorization: string | undefined) => Promise<Principal | null>;
@@ -10,7 +16,8 @@ type Key = Uint8Array | KeyObject | JWTVerifyGetKey | Awaited<ReturnType<typeof 
 async function resolveKey(jwt: Config['jwt']): Promise<{ key: Key; algorithms: string[] }> {
   switch (jwt.key.kind) {
     case 'secret':
-      return { key: new TextEncoder().encode(jwt.key.secret), algorithms: ['HS256'] };
+      // A KeyObject, not bytes: jose would otherwise import the key on every verification.
+      return { key: createSecretKey(Buffer.from(jwt.key.secret, 'utf8')), algorithms: ['HS256'] };
     case 'publicKey':
       return { key: await importSPKI(jwt.key.pem, jwt.key.algorithm), algorithms: [jwt.key.algorithm] };
     case 'jwks':
@@ -30,18 +37,30 @@ export async function createTokenVerifier(jwt: Config['jwt']): Promise<TokenVeri
     ...(jwt.issuer ? { issuer: jwt.issuer } : {}),
     ...(jwt.audience ? { audience: jwt.audience } : {}),
   };
+  // Gateways and services send the same token on every request; a verified
+  // token is remembered until it expires (bounded, oldest forgotten first).
+  const verified = new Map<string, { principal: Principal; expiresAt: number }>();
   return async (authorization) => {
     if (authorization === undefined || authorization === '') return null;
     const match = /^Bearer\s+(\S+)$/i.exec(authorization);
-    if (!match) throw requestError('UNAUTHENTICATED', 'The Authorization header must be "Bearer <token>".');
+    if (!match) throw unauthenticated('The Authorization header must be "Bearer <token>".');
+    const token = match[1]!;
+    const known = verified.get(token);
+    if (known && known.expiresAt > Date.now()) return known.principal;
+    let principal: Principal;
+    let expiresAt: number;
     try {
       // jose's overloads differ by key kind; the union is safe at run time.
-      const { payload } = await jwtVerify(match[1]!, key as Uint8Array, options);
+      const { payload } = await jwtVerify(token, key as Uint8Array, options);
       if (typeof payload.sub !== 'string' || payload.sub === '') throw new Error('no sub claim');
       const scope = typeof payload.scope === 'string' ? payload.scope : '';
-      return { subject: payload.sub, scopes: new Set(scope.split(' ').filter(Boolean)) };
+      principal = { subject: payload.sub, scopes: new Set(scope.split(' ').filter(Boolean)) };
+      expiresAt = Math.min((payload.exp ?? Number.POSITIVE_INFINITY) * 1000, Date.now() + MAX_REMEMBERED_MS);
     } catch {
-      throw requestError('UNAUTHENTICATED', 'The bearer token is invalid or expired.');
+      throw unauthenticated('The bearer token is invalid or expired.');
     }
+    if (verified.size >= MAX_REMEMBERED_TOKENS) verified.delete(verified.keys().next().value!);
+    verified.set(token, { principal, expiresAt });
+    return principal;
   };
 }

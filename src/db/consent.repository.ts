@@ -4,10 +4,10 @@
  */
 import type { EntityManager } from '@mikro-orm/core';
 import type { BusinessPreference, ConsentState } from '../domain/decision.js';
-import { BusinessPreferenceEntity, type BusinessPreferenceRow } from './entities/business-preference.entity.js';
-import { ConsentChoiceEntity, type ConsentChoiceRow } from './entities/consent-choice.entity.js';
+import type { BusinessPreferenceRow } from './entities/business-preference.entity.js';
+import type { ConsentChoiceRow } from './entities/consent-choice.entity.js';
 import { ConsentEventEntity, type ConsentEventRow } from './entities/consent-event.entity.js';
-import { ConsentSubjectEntity, type ConsentSubjectRow } from './entities/consent-subject.entity.js';
+import type { ConsentSubjectRow } from './entities/consent-subject.entity.js';
 
 export interface StoredConsent {
   readonly userId: string;
@@ -19,14 +19,17 @@ export interface StoredConsent {
 // Reads bypass the identity map: they are plain snapshots, never flushed back.
 const SNAPSHOT = { disableIdentityMap: true } as const;
 
-/** The decision engine's view of one user's head row and current choices. */
-export function toConsentState(subject: ConsentSubjectRow, choices: readonly ConsentChoiceRow[]): ConsentState {
+type SubjectFields = Readonly<Pick<ConsentSubjectRow, 'userId' | 'version' | 'policyVersion' | 'acceptedAt'>>;
+type ChoiceFields = Readonly<Pick<ConsentChoiceRow, 'userId' | 'purposeKey' | 'policyVersion' | 'granted' | 'decidedAt'>>;
+
+/** The decision engine's view of one user's head row and current choices (theirs alone). */
+export function toConsentState(subject: SubjectFields, choices: readonly ChoiceFields[]): ConsentState {
   if (subject.policyVersion == null || subject.acceptedAt == null) return { acceptance: null, choices: [] };
   const policyVersion = subject.policyVersion;
   return {
     acceptance: { policyVersion, acceptedAt: subject.acceptedAt },
     choices: choices
-      .filter((c) => c.userId === subject.userId && c.policyVersion === policyVersion)
+      .filter((c) => c.policyVersion === policyVersion)
       .map((c) => ({ purposeKey: c.purposeKey, granted: c.granted, decidedAt: c.decidedAt })),
   };
 }
@@ -41,15 +44,74 @@ export function toBusinessPreference(row: BusinessPreferenceRow): BusinessPrefer
   };
 }
 
+/*
+ * The batched reads are the hot path (the ads graph asks for hundreds of
+ * users per _entities call), so they are plain SQL through MikroORM's
+ * connection: no entity hydration, one row object each. The drivers differ
+ * only in how values come back: SQLite gives epoch milliseconds and 0/1,
+ * PostgreSQL timestamp text and booleans.
+ */
+function asDate(value: unknown): Date {
+  if (value instanceof Date) return value;
+  // SQLite: epoch milliseconds. PostgreSQL through MikroORM: the timestamptz text ("2016-09-01 12:00:00+00").
+  const date = typeof value === 'number' || /^\d+$/.test(String(value)) ? new Date(Number(value)) : new Date(String(value));
+  if (Number.isNaN(date.getTime())) throw new Error(`Unreadable timestamp from the database: ${String(value)}`);
+  return date;
+}
+const asBoolean = (value: unknown): boolean => value === true || value === 1 || value === '1';
+const asOptionalBoolean = (value: unknown): boolean | null => (value === null || value === undefined ? null : asBoolean(value));
+const placeholders = (n: number) => Array.from({ length: n }, () => '?').join(', ');
+
+type RawRow = Record<string, unknown>;
+
+function groupByUser<T extends { userId: string }>(rows: readonly T[]): Map<string, T[]> {
+  const byUser = new Map<string, T[]>();
+  for (const row of rows) {
+    const list = byUser.get(row.userId);
+    if (list) list.push(row);
+    else byUser.set(row.userId, [row]);
+  }
+  return byUser;
+}
+
 export async function loadConsents(em: EntityManager, userIds: readonly string[]): Promise<Map<string, StoredConsent>> {
-  const ids = [...userIds];
-  const subjects = await em.find(ConsentSubjectEntity, { userId: { $in: ids } }, SNAPSHOT);
-  const accepted = subjects.filter((s) => s.policyVersion != null).map((s) => s.userId);
-  const choices = accepted.length > 0 ? await em.find(ConsentChoiceEntity, { userId: { $in: accepted } }, SNAPSHOT) : [];
+  const connection = em.getConnection();
+  const subjects = (
+    (await connection.execute(
+      `select user_id, version, policy_version, accepted_at from consent_subject where user_id in (${placeholders(userIds.length)})`,
+      [...userIds],
+    )) as RawRow[]
+  ).map(
+    (r): SubjectFields => ({
+      userId: r.user_id as string,
+      version: Number(r.version),
+      policyVersion: (r.policy_version as string | null) ?? null,
+      acceptedAt: r.accepted_at == null ? null : asDate(r.accepted_at),
+    }),
+  );
+  const accepted = subjects.filter((s) => s.policyVersion !== null).map((s) => s.userId);
+  const choices =
+    accepted.length === 0
+      ? []
+      : (
+          (await connection.execute(
+            `select user_id, purpose_key, policy_version, granted, decided_at from consent_choice where user_id in (${placeholders(accepted.length)})`,
+            accepted,
+          )) as RawRow[]
+        ).map(
+          (r): ChoiceFields => ({
+            userId: r.user_id as string,
+            purposeKey: r.purpose_key as string,
+            policyVersion: r.policy_version as string,
+            granted: asBoolean(r.granted),
+            decidedAt: asDate(r.decided_at),
+          }),
+        );
+  const choicesByUser = groupByUser(choices);
   return new Map(
     subjects.map((subject) => [
       subject.userId,
-      { userId: subject.userId, version: subject.version, state: toConsentState(subject, choices) },
+      { userId: subject.userId, version: subject.version, state: toConsentState(subject, choicesByUser.get(subject.userId) ?? []) },
     ]),
   );
 }
@@ -61,14 +123,26 @@ export const NEVER_SEEN = (userId: string): StoredConsent => ({
 });
 
 export async function loadBusinessPreferences(em: EntityManager, userIds: readonly string[]): Promise<Map<string, BusinessPreference[]>> {
-  const rows = await em.find(BusinessPreferenceEntity, { userId: { $in: [...userIds] } }, { ...SNAPSHOT, orderBy: { businessId: 'asc' } });
-  const result = new Map<string, BusinessPreference[]>();
-  for (const row of rows) {
-    const list = result.get(row.userId) ?? [];
-    list.push(toBusinessPreference(row));
-    result.set(row.userId, list);
+  const rows = (await em
+    .getConnection()
+    .execute(
+      `select user_id, business_id, blocked, transactional, marketing, updated_at from business_messaging_preference where user_id in (${placeholders(userIds.length)}) order by business_id`,
+      [...userIds],
+    )) as RawRow[];
+  const byUser = new Map<string, BusinessPreference[]>();
+  for (const r of rows) {
+    const preference: BusinessPreference = {
+      businessId: r.business_id as string,
+      blocked: asBoolean(r.blocked),
+      transactional: asOptionalBoolean(r.transactional),
+      marketing: asOptionalBoolean(r.marketing),
+      updatedAt: asDate(r.updated_at),
+    };
+    const list = byUser.get(r.user_id as string);
+    if (list) list.push(preference);
+    else byUser.set(r.user_id as string, [preference]);
   }
-  return result;
+  return byUser;
 }
 
 /** One page of a user's ledger, newest first, starting below `beforeId`; one extra row tells whether more follow. */

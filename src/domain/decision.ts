@@ -138,6 +138,9 @@ export interface PurposeFilter {
 
 export interface PurposeDecision extends Decision {
   readonly purpose: Purpose;
+  readonly recipient: string;
+  /** The categories decided: the purpose's own, or the one asked about. */
+  readonly dataCategories: readonly string[];
 }
 
 /**
@@ -152,7 +155,12 @@ export function decideAll(ctx: PolicyContext, state: ConsentState, filter: Purpo
   return policy.purposes
     .filter((p) => (filter.recipient ?? p.recipient) === p.recipient)
     .filter((p) => (filter.purpose ?? p.key) === p.key)
-    .map((purpose) => ({ purpose, ...decidePurpose(ctx, state, purpose, category) }));
+    .map((purpose) => ({
+      ...decidePurpose(ctx, state, purpose, category),
+      purpose,
+      recipient: purpose.recipient,
+      dataCategories: category === undefined ? purpose.dataCategories : [category],
+    }));
 }
 
 export interface SharingDecision extends Decision {

@@ -21,6 +21,9 @@ export async function buildFederatedSchema(resolvers: NonEmptyArray<Function>, c
   // (in place) when a resolver first runs, so argument order would depend on
   // whether a query ran before the build. Sort first: the contract's order, always.
   getMetadataStorage().params.sort((a, b) => a.index - b.index);
+  // Every @ObjectType declares simpleResolvers: plain fields resolve with
+  // graphql-js's default resolver instead of type-graphql's middleware chain
+  // (this service uses no middleware), and they are most of an _entities answer.
   const schema = await buildSchema({
     resolvers,
     container,

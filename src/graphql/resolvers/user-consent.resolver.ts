@@ -41,11 +41,7 @@ export class UserConsentResolver {
     dataCategory?: string | null,
   ): Promise<DataSharingPurpose[]> {
     const view = await this.view(user, ctx);
-    return decideAll(view.policies, view.state, { recipient, purpose, dataCategory }).map((d) => ({
-      ...d,
-      recipient: d.purpose.recipient,
-      dataCategories: dataCategory ? [dataCategory] : [...d.purpose.dataCategories],
-    }));
+    return decideAll(view.policies, view.state, { recipient, purpose, dataCategory });
   }
 
   @FieldResolver(() => DataSharingDecision, {

@@ -28,7 +28,7 @@ registerEnumType(ConsentChannel, {
   },
 });
 
-@ObjectType({ description: 'One entry of the append-only consent ledger.' })
+@ObjectType({ description: 'One entry of the append-only consent ledger.', simpleResolvers: true })
 export class ConsentEvent {
   @Field(() => String, { description: 'Stable id of the event.' })
   id!: string;
@@ -80,7 +80,7 @@ export class ConsentEvent {
   consentVersion!: number;
 }
 
-@ObjectType({ description: 'A ledger event and its cursor.' })
+@ObjectType({ description: 'A ledger event and its cursor.', simpleResolvers: true })
 export class ConsentEventEdge {
   @Field(() => String, { description: 'Opaque cursor: pass it as `after` to continue after this event.' })
   cursor!: string;
@@ -89,7 +89,7 @@ export class ConsentEventEdge {
   node!: ConsentEvent;
 }
 
-@ObjectType({ description: 'Relay page information.' })
+@ObjectType({ description: 'Relay page information.', simpleResolvers: true })
 export class PageInfo {
   @Field(() => Boolean, { description: 'Whether older events follow.' })
   hasNextPage!: boolean;
@@ -98,7 +98,7 @@ export class PageInfo {
   endCursor!: string | null;
 }
 
-@ObjectType({ description: 'A page of the consent ledger, newest first.' })
+@ObjectType({ description: 'A page of the consent ledger, newest first.', simpleResolvers: true })
 export class ConsentEventConnection {
   @Field(() => [ConsentEventEdge], { description: 'The events of this page.' })
   edges!: ConsentEventEdge[];

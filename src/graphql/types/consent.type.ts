@@ -31,7 +31,7 @@ registerEnumType(BusinessMessageCategory, {
   },
 });
 
-@ObjectType({ description: 'The user’s effective choice on one optional purpose of the policy they accepted.' })
+@ObjectType({ description: 'The user’s effective choice on one optional purpose of the policy they accepted.', simpleResolvers: true })
 export class ConsentChoice {
   @Field(() => Purpose, { description: 'The purpose.' })
   purpose!: Purpose;
@@ -49,7 +49,7 @@ export class ConsentChoice {
   changeableUntil!: Date | null;
 }
 
-@ObjectType({ description: 'What one business may send the user, with the user’s settings applied.' })
+@ObjectType({ description: 'What one business may send the user, with the user’s settings applied.', simpleResolvers: true })
 export class BusinessMessagingPreference {
   @Field(() => ID, { description: 'The business.' })
   businessId!: string;
@@ -73,7 +73,7 @@ export class BusinessMessagingPreference {
   updatedAt!: Date | null;
 }
 
-@ObjectType({ description: 'A user’s consent: the policy they accepted, their choices and their history.' })
+@ObjectType({ description: 'A user’s consent: the policy they accepted, their choices and their history.', simpleResolvers: true })
 export class Consent {
   @Field(() => Int, { description: 'Rises by one with every write that changed something (a group change is one).' })
   version!: number;

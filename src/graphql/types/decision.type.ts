@@ -31,7 +31,7 @@ registerEnumType(DecisionReason, {
   },
 });
 
-@ObjectType({ description: 'The decision on one purpose of the policy that governs the user.' })
+@ObjectType({ description: 'The decision on one purpose of the policy that governs the user.', simpleResolvers: true })
 export class DataSharingPurpose {
   @Field(() => Purpose, { description: 'The purpose decided.' })
   purpose!: Purpose;
@@ -58,7 +58,10 @@ export class DataSharingPurpose {
   changeableUntil!: Date | null;
 }
 
-@ObjectType({ description: 'Whether one data category may go to one recipient at all (optionally for one purpose).' })
+@ObjectType({
+  description: 'Whether one data category may go to one recipient at all (optionally for one purpose).',
+  simpleResolvers: true,
+})
 export class DataSharingDecision {
   @Field(() => Purpose, { nullable: true, description: 'The purpose that decided, if one did.' })
   purpose!: Purpose | null;

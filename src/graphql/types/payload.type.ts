@@ -3,7 +3,7 @@ import { DateTimeScalar } from '../scalars.js';
 import { Consent } from './consent.type.js';
 import { PrivacyPolicy } from './policy.type.js';
 
-@ObjectType({ description: 'A problem with the request that the caller can fix. Nothing was changed.' })
+@ObjectType({ description: 'A problem with the request that the caller can fix. Nothing was changed.', simpleResolvers: true })
 export class UserError {
   @Field(() => String, {
     description:
@@ -21,7 +21,7 @@ export class UserError {
   deadline!: Date | null;
 }
 
-@ObjectType({ description: 'The result of a consent write.' })
+@ObjectType({ description: 'The result of a consent write.', simpleResolvers: true })
 export class ConsentPayload {
   @Field(() => Consent, { nullable: true, description: 'The user’s consent after the write (unchanged when there are userErrors).' })
   consent!: unknown;
@@ -30,7 +30,7 @@ export class ConsentPayload {
   userErrors!: UserError[];
 }
 
-@ObjectType({ description: 'The result of publishing a policy version.' })
+@ObjectType({ description: 'The result of publishing a policy version.', simpleResolvers: true })
 export class PublishPrivacyPolicyPayload {
   @Field(() => PrivacyPolicy, { nullable: true, description: 'The published version; null when refused.' })
   policy!: PrivacyPolicy | null;

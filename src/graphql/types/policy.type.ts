@@ -32,7 +32,7 @@ registerEnumType(PurposeControl, {
   },
 });
 
-@ObjectType({ description: 'Why data goes to a recipient, under one policy version.' })
+@ObjectType({ description: 'Why data goes to a recipient, under one policy version.', simpleResolvers: true })
 export class Purpose {
   @Field(() => String, { description: 'Stable dotted key, e.g. "facebook.ads"; it means something only within its policy version.' })
   key!: string;
@@ -69,7 +69,7 @@ export class Purpose {
   choiceGroup!: string | null;
 }
 
-@ObjectType({ description: 'A data category the policy promises never to share with a recipient (or with anyone).' })
+@ObjectType({ description: 'A data category the policy promises never to share with a recipient (or with anyone).', simpleResolvers: true })
 export class Prohibition {
   @Field(() => String, { nullable: true, description: 'The recipient that never receives the category; null: no one does.' })
   recipient!: string | null;
@@ -78,7 +78,7 @@ export class Prohibition {
   dataCategory!: string;
 }
 
-@ObjectType({ description: 'An immutable version of the privacy policy and its catalog of purposes.' })
+@ObjectType({ description: 'An immutable version of the privacy policy and its catalog of purposes.', simpleResolvers: true })
 export class PrivacyPolicy {
   @Field(() => String, { description: 'The version id, e.g. "2016-08-25".' })
   version!: string;
