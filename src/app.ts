@@ -72,7 +72,7 @@ export async function createApp(config: Config, deps: AppDeps = {}): Promise<App
   await catalog.refresh();
   catalog.startRefreshing(config.policyRefreshSeconds, (error) => log('policy refresh failed', error));
 
-  const writer = new ConsentWriter(orm, config.database.dialect);
+  const writer = new ConsentWriter(config.database.dialect);
   const schema = await buildConsentSchema({ catalog, writer });
 
   const apollo = new ApolloServer<RequestContext>({

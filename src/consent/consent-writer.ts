@@ -5,7 +5,7 @@
  * per change: all of it, or (on any refusal or failure) none of it.
  */
 import { createHash } from 'node:crypto';
-import { LockMode, type MikroORM } from '@mikro-orm/core';
+import { LockMode } from '@mikro-orm/core';
 import type { EntityManager } from '@mikro-orm/knex';
 import type { BusinessPreference, ConsentState } from '../domain/decision.js';
 import type { Change, Plan, PlannedError } from '../domain/consent-change.js';
@@ -37,20 +37,17 @@ export interface LockedState {
 export interface WriteResult {
   readonly userErrors: readonly PlannedError[];
   readonly consentVersion: number;
-  /** True when an earlier request with the same idempotency key answered. */
-  readonly replayed: boolean;
 }
 
 const describeChoice = (granted: boolean, source: 'DEFAULT' | 'USER') =>
   `${source === 'DEFAULT' ? 'default:' : ''}${granted ? 'granted' : 'withdrawn'}`;
 
 export class ConsentWriter {
-  constructor(
-    private readonly orm: MikroORM,
-    private readonly dialect: DatabaseConfig['dialect'],
-  ) {}
+  constructor(private readonly dialect: DatabaseConfig['dialect']) {}
 
+  /** Runs in a transaction of `em`, the request's unit of work. */
   async write(
+    em: EntityManager,
     ctx: WriteContext,
     operation: string,
     input: unknown,
@@ -60,7 +57,7 @@ export class ConsentWriter {
     const fingerprint = createHash('sha256')
       .update(JSON.stringify([operation, input]))
       .digest('hex');
-    return (this.orm.em.fork() as EntityManager).transactional(async (tx) => {
+    return em.transactional(async (tx) => {
       const subject = await this.lockSubject(tx, ctx);
       if (ctx.idempotencyKey !== null) {
         const earlier = await tx.findOne(IdempotencyRecordEntity, { userId: ctx.userId, key: ctx.idempotencyKey });
@@ -75,10 +72,9 @@ export class ConsentWriter {
                 },
               ],
               consentVersion: subject.version,
-              replayed: true,
             };
           }
-          return { userErrors: revive(earlier.userErrors), consentVersion: earlier.consentVersion, replayed: true };
+          return { userErrors: revive(earlier.userErrors), consentVersion: earlier.consentVersion };
         }
       }
 
@@ -100,7 +96,7 @@ export class ConsentWriter {
           createdAt: ctx.now,
         });
       }
-      return { userErrors, consentVersion: subject.version, replayed: false };
+      return { userErrors, consentVersion: subject.version };
     });
   }
 

@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto';
-import type { EntityManager, MikroORM } from '@mikro-orm/core';
+import type { MikroORM } from '@mikro-orm/core';
+import type { EntityManager } from '@mikro-orm/knex';
 import type { Principal } from '../auth/principal.js';
 import type { TokenVerifier } from '../auth/token-verifier.js';
 import { createLoaders, type Loaders } from './loaders.js';
@@ -26,7 +27,8 @@ const REQUEST_ID = /^[A-Za-z0-9._:-]{1,128}$/;
 export function createContextFactory(deps: ContextFactoryDeps) {
   return async (headers: { get(name: string): string | undefined }): Promise<RequestContext> => {
     const principal = await deps.verifyToken(headers.get('authorization'));
-    const em = deps.orm.em.fork();
+    // Both drivers (libsql, PostgreSQL) are SQL drivers: their EntityManager is knex's.
+    const em = deps.orm.em.fork() as EntityManager;
     const given = headers.get('x-request-id');
     return {
       principal,

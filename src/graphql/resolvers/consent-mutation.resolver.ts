@@ -51,6 +51,7 @@ export class ConsentMutationResolver {
       ]);
     } else {
       const result = await this.writer.write(
+        ctx.em,
         { userId, actor: principal.subject, channel, requestId: ctx.requestId, idempotencyKey: key, now: ctx.now },
         operation,
         input,

@@ -94,7 +94,7 @@ export class PolicyResolver {
     if (errors.length > 0) return { policy: null, userErrors: toUserErrors(errors) };
     const policy: Policy = { ...draft, publishedAt: ctx.now };
     try {
-      await ctx.em.fork().transactional(async (tx) => insertPolicy(tx, policy, principal.subject));
+      await ctx.em.transactional(async (tx) => insertPolicy(tx, policy, principal.subject));
     } catch (error) {
       if (!(error instanceof UniqueConstraintViolationException)) throw error;
       return {
