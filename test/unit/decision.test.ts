@@ -202,6 +202,8 @@ describe('decideSharing', () => {
   it('refuses message_content to facebook as PROHIBITED, naming no purpose', () => {
     expect(decideSharing(CTX_2016, GRANTED_SHARING, 'facebook', 'message_content')).toEqual({
       purpose: null,
+      recipient: 'facebook',
+      dataCategory: 'message_content',
       allowed: false,
       reason: 'PROHIBITED',
       policyVersion: V2016,

@@ -56,6 +56,6 @@ export class UserConsentResolver {
     @Arg('purpose', () => String, { nullable: true, description: 'Only this purpose key.' }) purpose?: string | null,
   ): Promise<DataSharingDecision> {
     const view = await this.view(user, ctx);
-    return { ...decideSharing(view.policies, view.state, recipient, dataCategory, purpose), recipient, dataCategory };
+    return decideSharing(view.policies, view.state, recipient, dataCategory, purpose);
   }
 }
