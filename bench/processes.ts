@@ -1,0 +1,185 @@
+/**
+ * Child processes of a bench run: started pinned to a core with taskset,
+ * spoken to over IPC, measured through /proc, and always ended, also when
+ * the run fails or is interrupted.
+ */
+import { type ChildProcess, execFileSync, spawn } from 'node:child_process';
+import { readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { cpus } from 'node:os';
+
+const live = new Set<ChildProcess>();
+
+function killAll(): void {
+  for (const child of live) child.kill('SIGKILL');
+  live.clear();
+}
+
+process.on('exit', killAll);
+for (const signal of ['SIGINT', 'SIGTERM', 'SIGHUP'] as const) {
+  process.on(signal, () => {
+    console.error(`\n${signal}: stopping the bench servers`);
+    killAll();
+    process.exit(130);
+  });
+}
+
+/** Whether pinning works here: taskset exists and there are at least two cores. */
+export const canPin: boolean = (() => {
+  if (cpus().length < 2) return false;
+  try {
+    execFileSync('taskset', ['-c', '0', 'true']);
+    return true;
+  } catch {
+    return false;
+  }
+})();
+
+export interface ChildOptions {
+  readonly name: string;
+  readonly script: string;
+  readonly core: number;
+  readonly env: Record<string, string>;
+  readonly nodeArgs?: readonly string[];
+  /** How long start-up may take (migrations, schema build). */
+  readonly startTimeoutMs?: number;
+}
+
+export class BenchChild {
+  private nextId = 1;
+  private readonly pending = new Map<number, (message: Record<string, unknown>) => void>();
+  private readonly exited: Promise<number | null>;
+
+  private constructor(
+    readonly name: string,
+    private readonly process: ChildProcess,
+    readonly port: number,
+  ) {
+    this.exited = new Promise((resolve) => process.once('exit', (code) => resolve(code)));
+    process.on('message', (raw) => {
+      const message = raw as Record<string, unknown>;
+      const id = message.id as number | undefined;
+      if (id === undefined) return;
+      this.pending.get(id)?.(message);
+      this.pending.delete(id);
+    });
+  }
+
+  get pid(): number {
+    return this.process.pid!;
+  }
+
+  static start(options: ChildOptions): Promise<BenchChild> {
+    const nodeArgs = [...(options.nodeArgs ?? []), options.script];
+    const [command, args] = canPin
+      ? ['taskset', ['-c', String(options.core), process.execPath, ...nodeArgs]]
+      : [process.execPath, nodeArgs];
+    const child = spawn(command as string, args as string[], {
+      env: options.env,
+      stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
+    });
+    live.add(child);
+    child.once('exit', () => live.delete(child));
+    return new Promise((resolve, reject) => {
+      const timer = setTimeout(() => {
+        child.kill('SIGKILL');
+        reject(new Error(`${options.name} did not start within ${options.startTimeoutMs ?? 60_000} ms`));
+      }, options.startTimeoutMs ?? 60_000);
+      child.once('exit', (code) => {
+        clearTimeout(timer);
+        reject(new Error(`${options.name} exited with code ${code} before it was ready`));
+      });
+      child.on('message', function onReady(raw) {
+        const message = raw as { type?: string; port?: number };
+        if (message.type !== 'ready') return;
+        clearTimeout(timer);
+        child.off('message', onReady);
+        child.removeAllListeners('exit');
+        child.once('exit', () => live.delete(child));
+        resolve(new BenchChild(options.name, child, message.port ?? 0));
+      });
+    });
+  }
+
+  /** Sends a command and resolves with the reply carrying the same id. */
+  request<T extends Record<string, unknown>>(message: Record<string, unknown>, timeoutMs = 120_000): Promise<T> {
+    const id = this.nextId++;
+    return new Promise((resolve, reject) => {
+      const timer = setTimeout(() => {
+        this.pending.delete(id);
+        reject(new Error(`${this.name}: no answer to ${String(message.type ?? message.kind ?? 'command')} within ${timeoutMs} ms`));
+      }, timeoutMs);
+      this.pending.set(id, (reply) => {
+        clearTimeout(timer);
+        resolve(reply as T);
+      });
+      this.process.send({ ...message, id });
+    });
+  }
+
+  /** Asks the child to exit by itself (so --cpu-prof writes its profile); kills it if it does not. */
+  async stop(timeoutMs = 15_000): Promise<void> {
+    if (this.process.exitCode !== null || this.process.signalCode !== null) return;
+    this.process.send({ id: this.nextId++, type: 'stop' });
+    const timer = setTimeout(() => this.process.kill('SIGKILL'), timeoutMs);
+    await this.exited;
+    clearTimeout(timer);
+  }
+}
+
+/** Peak resident set size (VmHWM) of a process, in bytes. */
+export function peakRss(pid: number): number {
+  const match = /VmHWM:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'));
+  return match ? Number(match[1]) * 1024 : Number.NaN;
+}
+
+/** Resets VmHWM to the current RSS (Linux ≥ 4.0), so the next peak is this measurement's; false if refused. */
+export function resetPeakRss(pid: number): boolean {
+  try {
+    writeFileSync(`/proc/${pid}/clear_refs`, '5');
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+const TICKS_PER_SECOND = 100;
+
+/** CPU time (user + system) a process has used, in seconds. */
+export function cpuSeconds(pid: number): number {
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    return (Number(fields[11]) + Number(fields[12])) / TICKS_PER_SECOND;
+  } catch {
+    return 0;
+  }
+}
+
+/**
+ * CPU time used by all processes with this command name (e.g. PostgreSQL),
+ * in seconds: the live ones' own time plus what their parents reaped from
+ * children that already exited (a backend whose connection closed takes its
+ * CPU time with it, into the postmaster's cutime/cstime).
+ */
+export function cpuSecondsOf(command: string): number {
+  let total = 0;
+  for (const entry of readdirSync('/proc')) {
+    if (!/^\d+$/.test(entry)) continue;
+    try {
+      const stat = readFileSync(`/proc/${entry}/stat`, 'utf8');
+      if (stat.slice(stat.indexOf('(') + 1, stat.lastIndexOf(')')) !== command) continue;
+      const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+      total += (Number(fields[11]) + Number(fields[12]) + Number(fields[13]) + Number(fields[14])) / TICKS_PER_SECOND;
+    } catch {
+      // The process ended while we looked.
+    }
+  }
+  return total;
+}
+
+/** Busy CPU time of the whole machine (all cores, everything but idle and iowait), in seconds. */
+export function machineBusySeconds(): number {
+  const fields = readFileSync('/proc/stat', 'utf8').split('\n')[0]!.trim().split(/\s+/).slice(1).map(Number);
+  const [user = 0, nice = 0, system = 0, , , irq = 0, softirq = 0, steal = 0] = fields;
+  return (user + nice + system + irq + softirq + steal) / TICKS_PER_SECOND;
+}

@@ -1,0 +1,714 @@
+/**
+ * `npm run bench`: the consent subgraph side by side with the floors of its
+ * own stack, in one run, on loopback only.
+ *
+ *   npm run bench                 full run (5 interleaved repetitions, a few minutes)
+ *   npm run bench -- --quick      smoke run (~1 minute); writes bench/results/quick.*
+ *   npm run bench -- --profile    CPU profile of production on SQLite at N = 100
+ *                                 (--profile=prod-sqlite,L4 to profile several servers,
+ *                                 --profile-n=1 for another batch size)
+ *
+ * Servers run one process each on core 0 (`taskset -c 0`), autocannon in a
+ * child on core 1. Every server stays up for the whole run and the targets
+ * are interleaved within each repetition, so slow drift of the machine hits
+ * them alike and ratios are taken between measurements minutes apart at most.
+ */
+import { execFileSync } from 'node:child_process';
+import { createHash } from 'node:crypto';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { cpus, release, tmpdir } from 'node:os';
+import path from 'node:path';
+import { parseArgs, isDeepStrictEqual } from 'node:util';
+import { MikroORM } from '@mikro-orm/core';
+import pg from 'pg';
+import { mintToken } from '../src/auth/mint-token.js';
+import { type DatabaseConfig, parseConfig } from '../src/config.js';
+import { ConsentEventEntity } from '../src/db/entities/consent-event.entity.js';
+import { ormOptions } from '../src/db/orm.config.js';
+import { projectRoot } from '../src/project-root.js';
+import { formatSummary, summariseFile } from './cpuprofile-top.js';
+import { BATCH_SIZES, DEFAULT_SEED, entitiesBodies, generateUsers } from './dataset.js';
+import type { LoadRequest, LoadResult, ReadSpec, WriteSpec } from './load-generator.js';
+import { BenchChild, canPin, cpuSeconds, cpuSecondsOf, machineBusySeconds, peakRss, resetPeakRss } from './processes.js';
+import {
+  type BenchResults,
+  type Cell,
+  type ProbeResult,
+  type RepMeasurement,
+  renderMarkdown,
+  type TargetInfo,
+  type WriteResult,
+} from './results-format.js';
+import { seedDatabase } from './seed.js';
+
+const JWT_SECRET = 'consent-bench-secret-0123456789abcdef-not-for-production';
+const SERVER_CORE = 0;
+const LOAD_CORE = 1;
+const resultsDir = path.join(projectRoot, 'bench', 'results');
+const distBench = path.join(projectRoot, 'dist', 'bench');
+
+type ServerKey = 'L0' | 'L2' | 'L4' | 'prod-sqlite' | 'prod-pg';
+
+interface Target extends TargetInfo {
+  readonly server: ServerKey;
+  readonly headers?: Record<string, string>;
+}
+
+const TARGETS: readonly Target[] = [
+  { key: 'L0', label: 'L0 node:http, precomputed JSON', server: 'L0' },
+  { key: 'L2', label: 'L2 node:http + graphql-js + DataLoader', server: 'L2' },
+  { key: 'L4', label: 'L4 Apollo Server + @apollo/subgraph', server: 'L4' },
+  { key: 'prod-sqlite', label: 'production, SQLite', server: 'prod-sqlite' },
+  {
+    key: 'prod-sqlite-ftv1',
+    label: 'production, SQLite, ftv1 trace',
+    server: 'prod-sqlite',
+    headers: { 'apollo-federation-include-trace': 'ftv1' },
+  },
+  { key: 'prod-pg', label: 'production, PostgreSQL', server: 'prod-pg' },
+];
+
+const SERVER_SCRIPTS: Record<ServerKey, string> = {
+  L0: 'servers/l0-http.js',
+  L2: 'servers/l2-graphql.js',
+  L4: 'servers/l4-apollo.js',
+  'prod-sqlite': 'servers/production.js',
+  'prod-pg': 'servers/production.js',
+};
+
+/**
+ * Connections per batch size. Small batches need many: a request costs the
+ * server tens of microseconds, less than waking a core in this VM, so with
+ * few connections both sides sit idle between round trips. Big batches need
+ * few: the server is busy with any one request for milliseconds, and every
+ * extra connection only adds a round of queueing to latency and to the
+ * ramp-up of a short run.
+ */
+const CONNECTIONS: Record<number, number> = { 1: 64, 10: 32, 100: 16, 1000: 4 };
+
+interface Settings {
+  readonly mode: 'full' | 'quick';
+  readonly users: number;
+  readonly seed: number;
+  readonly reps: number;
+  /** Load on every target before anything is measured: the JIT needs seconds to settle. */
+  readonly serverWarmupSeconds: number;
+  /** Then per target and batch size, before its calibration run. */
+  readonly warmupSeconds: number;
+  readonly calibrationSeconds: number;
+  /** Saturation runs last long enough for `windowResponses` responses, within these bounds. */
+  readonly saturationSeconds: readonly [number, number];
+  /** Paced runs last long enough for `windowResponses` latencies, within these bounds. */
+  readonly pacedSeconds: readonly [number, number];
+  readonly windowResponses: number;
+  readonly writeSeconds: number;
+  readonly writeConnections: number;
+  readonly variants: number;
+  readonly rateMode: 'paced' | 'autocannon';
+  readonly postgresUrl: string;
+  readonly profile: readonly string[] | null;
+  readonly profileSeconds: number;
+  readonly profileN: number;
+  /** Whether each production server commits one write before it is measured (see prime()). */
+  readonly prime: boolean;
+}
+
+function parseSettings(): Settings {
+  const { values } = parseArgs({
+    options: {
+      quick: { type: 'boolean', default: false },
+      profile: { type: 'string' },
+      users: { type: 'string' },
+      reps: { type: 'string' },
+      'rate-mode': { type: 'string', default: 'paced' },
+      'profile-seconds': { type: 'string', default: '10' },
+      'profile-n': { type: 'string', default: '100' },
+      'no-prime': { type: 'boolean', default: false },
+    },
+    // `--profile` alone means the production server on SQLite.
+    args: process.argv.slice(2).map((a) => (a === '--profile' ? '--profile=prod-sqlite' : a)),
+  });
+  const quick = values.quick ?? false;
+  const rateMode = values['rate-mode'] === 'autocannon' ? 'autocannon' : 'paced';
+  return {
+    mode: quick ? 'quick' : 'full',
+    users: Number(values.users ?? 10_000),
+    seed: DEFAULT_SEED,
+    reps: Number(values.reps ?? (quick ? 1 : 5)),
+    serverWarmupSeconds: quick ? 1 : 2,
+    warmupSeconds: quick ? 0 : 0.5,
+    calibrationSeconds: quick ? 0.5 : 0.75,
+    saturationSeconds: quick ? [0.5, 0.5] : [0.75, 1.25],
+    pacedSeconds: quick ? [0.5, 0.5] : [0.75, 1.25],
+    windowResponses: 100,
+    writeSeconds: quick ? 1.5 : 4,
+    writeConnections: 8,
+    variants: 16,
+    rateMode,
+    postgresUrl: process.env.BENCH_POSTGRES_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres',
+    profile: values.profile ? values.profile.split(',').map((s) => s.trim()) : null,
+    profileSeconds: Number(values['profile-seconds']),
+    profileN: Number(values['profile-n']),
+    prime: !values['no-prime'],
+  };
+}
+
+function describeMachine(): Record<string, string | number | boolean> {
+  const cpuinfo = existsSync('/proc/cpuinfo') ? readFileSync('/proc/cpuinfo', 'utf8') : '';
+  const git = (args: string[]) => {
+    try {
+      return execFileSync('git', args, { cwd: projectRoot, encoding: 'utf8' }).trim();
+    } catch {
+      return '';
+    }
+  };
+  return {
+    cpuModel: /model name\s*:\s*(.+)/.exec(cpuinfo)?.[1] ?? cpus()[0]?.model ?? 'unknown',
+    cpuMHz: Number(/cpu MHz\s*:\s*([\d.]+)/.exec(cpuinfo)?.[1] ?? cpus()[0]?.speed ?? 0),
+    cores: cpus().length,
+    node: process.versions.node,
+    kernel: release(),
+    pinned: canPin,
+    commit: git(['rev-parse', '--short', 'HEAD']),
+    // Only the code the servers run counts: the bench's own files may well be uncommitted.
+    dirty: git(['status', '--porcelain', '--', 'src', 'migrations', 'package.json']) !== '',
+    sourceDiff: createHash('sha256')
+      .update(git(['diff', 'HEAD', '--', 'src', 'migrations', 'package.json']))
+      .digest('hex')
+      .slice(0, 12),
+  };
+}
+
+/** Drops and recreates `consent_bench`; null when no PostgreSQL answers (the run goes on without it). */
+async function preparePostgres(serverUrl: string): Promise<Record<string, string> | null> {
+  const admin = new pg.Client({ connectionString: serverUrl, connectionTimeoutMillis: 3000 });
+  try {
+    await admin.connect();
+  } catch (error) {
+    console.warn(`PostgreSQL at ${serverUrl} does not answer (${String(error)}): skipping the PostgreSQL targets.`);
+    return null;
+  }
+  try {
+    await admin.query('drop database if exists consent_bench with (force)');
+    await admin.query('create database consent_bench');
+  } finally {
+    await admin.end();
+  }
+  const url = new URL(serverUrl);
+  url.pathname = '/consent_bench';
+  return { DATABASE_URL: url.toString() };
+}
+
+async function countLedgerRows(database: DatabaseConfig): Promise<number> {
+  const orm = await MikroORM.init(ormOptions(database));
+  try {
+    return await orm.em.fork().count(ConsentEventEntity, {});
+  } finally {
+    await orm.close();
+  }
+}
+
+const log = (message: string) => console.log(`[bench ${new Date().toISOString().slice(11, 19)}] ${message}`);
+
+class Bench {
+  private readonly servers = new Map<ServerKey, BenchChild>();
+  private generator!: BenchChild;
+  private readonly tmp = mkdtempSync(path.join(tmpdir(), 'consent-bench-'));
+  private readonly sqliteEnv = { SQLITE_PATH: path.join(this.tmp, 'consent.sqlite') };
+  private postgresEnv: Record<string, string> | null = null;
+  private readonly users;
+  private readonly bodies: Record<number, string[]>;
+  private readonly workloadPath = path.join(this.tmp, 'workload.json');
+  private token = '';
+  private readonly started = Date.now();
+  private readonly dataset: Record<string, unknown> = {};
+
+  constructor(private readonly settings: Settings) {
+    process.on('exit', () => rmSync(this.tmp, { recursive: true, force: true }));
+    this.users = generateUsers(settings.users, settings.seed);
+    this.bodies = entitiesBodies(settings.users, BATCH_SIZES, settings.variants, settings.seed);
+  }
+
+  /** The targets this run measures: all, less PostgreSQL's when no server answered. */
+  private get targets(): Target[] {
+    return TARGETS.filter((t) => t.server !== 'prod-pg' || this.postgresEnv !== null);
+  }
+
+  private childEnv(extra: Record<string, string> = {}): Record<string, string> {
+    return {
+      PATH: process.env.PATH ?? '/usr/bin:/bin',
+      NODE_ENV: 'production',
+      JWT_SECRET,
+      BENCH_USERS: String(this.settings.users),
+      BENCH_SEED: String(this.settings.seed),
+      BENCH_WORKLOAD: this.workloadPath,
+      ...extra,
+    };
+  }
+
+  private serverEnv(key: ServerKey): Record<string, string> {
+    if (key === 'prod-sqlite') return this.childEnv(this.sqliteEnv);
+    if (key === 'prod-pg') return this.childEnv(this.postgresEnv ?? {});
+    return this.childEnv();
+  }
+
+  async prepare(): Promise<void> {
+    log(`data set: ${this.users.length} users (seed ${this.settings.seed})`);
+    const profiles: Record<string, number> = {};
+    for (const u of this.users) profiles[u.profile] = (profiles[u.profile] ?? 0) + 1;
+    Object.assign(this.dataset, {
+      users: this.users.length,
+      seed: this.settings.seed,
+      profiles,
+      usersWithBusinessPreferences: this.users.filter((u) => u.businessPreferences.length > 0).length,
+      batchesPerSize: this.settings.variants,
+    });
+    writeFileSync(this.workloadPath, JSON.stringify({ bodies: this.bodies }));
+    this.token = await mintToken(JWT_SECRET, { sub: 'ads-graph', scope: 'consent:read' });
+
+    const sqlite = await seedDatabase(this.sqliteEnv, this.users);
+    log(`SQLite seeded: ${JSON.stringify(sqlite)}`);
+    this.dataset.sqliteSeed = sqlite;
+    this.postgresEnv = await preparePostgres(this.settings.postgresUrl);
+    if (this.postgresEnv) {
+      const postgres = await seedDatabase(this.postgresEnv, this.users);
+      log(`PostgreSQL (consent_bench) seeded: ${JSON.stringify(postgres)}`);
+      this.dataset.postgresSeed = postgres;
+    }
+  }
+
+  private startServer(
+    key: ServerKey,
+    extra: { env?: Record<string, string>; nodeArgs?: string[]; name?: string } = {},
+  ): Promise<BenchChild> {
+    return BenchChild.start({
+      name: extra.name ?? key,
+      script: path.join(distBench, SERVER_SCRIPTS[key]),
+      core: SERVER_CORE,
+      env: { ...this.serverEnv(key), ...extra.env },
+      nodeArgs: extra.nodeArgs,
+    });
+  }
+
+  /**
+   * One committed write, as every production server has soon after it
+   * starts. MikroORM's transactional() and flush run inside an
+   * AsyncLocalStorage, and on Node 20 the first one switches on async-hooks
+   * promise tracking for the rest of the process: it costs reads 12-20%, and
+   * a server that never wrote would be measured faster than any real one.
+   * The writer is a user outside the data set, so no answer changes.
+   */
+  private async prime(key: ServerKey): Promise<void> {
+    if (!this.settings.prime || (key !== 'prod-sqlite' && key !== 'prod-pg')) return;
+    const token = await mintToken(JWT_SECRET, { sub: 'bench-primer' });
+    const response = await fetch(this.url(key), {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', authorization: `Bearer ${token}` },
+      body: JSON.stringify({
+        query:
+          'mutation Prime { setBusinessMessagingPreference(input: { businessId: "bench-primer", blocked: true }) { userErrors { code } } }',
+      }),
+    });
+    const body = (await response.json()) as { errors?: unknown[]; data?: { setBusinessMessagingPreference?: { userErrors: unknown[] } } };
+    if (body.errors || body.data?.setBusinessMessagingPreference?.userErrors.length !== 0) {
+      throw new Error(`${key}: the priming write failed: ${JSON.stringify(body)}`);
+    }
+  }
+
+  async startAll(): Promise<void> {
+    this.generator = await BenchChild.start({
+      name: 'autocannon',
+      script: path.join(distBench, 'load-generator.js'),
+      core: LOAD_CORE,
+      env: { PATH: process.env.PATH ?? '', NODE_ENV: 'production' },
+    });
+    const keys: ServerKey[] = ['L0', 'L2', 'L4', 'prod-sqlite', ...(this.postgresEnv ? (['prod-pg'] as const) : [])];
+    for (const key of keys) {
+      this.servers.set(key, await this.startServer(key));
+      await this.prime(key);
+      log(
+        `${key} ready on 127.0.0.1:${this.servers.get(key)!.port} (pid ${this.servers.get(key)!.pid})${this.settings.prime ? '' : ', not primed'}`,
+      );
+    }
+  }
+
+  private url(server: ServerKey): string {
+    return `http://127.0.0.1:${this.servers.get(server)!.port}/graphql`;
+  }
+
+  private headers(target?: Target): Record<string, string> {
+    return { 'content-type': 'application/json', authorization: `Bearer ${this.token}`, ...target?.headers };
+  }
+
+  private requests(target: Target, n: number): LoadRequest[] {
+    return this.bodies[n]!.map((body) => ({ method: 'POST', path: '/graphql', headers: this.headers(target), body }));
+  }
+
+  private async load(spec: ReadSpec | WriteSpec): Promise<LoadResult> {
+    const reply = await this.generator.request<{ result?: LoadResult; error?: string }>({ spec }, 300_000);
+    if (reply.error || !reply.result) throw new Error(`load generator: ${reply.error}`);
+    return reply.result;
+  }
+
+  /**
+   * Correctness and the deterministic numbers: every server's answer to the
+   * same body must equal L2's; bytes per response; statements per request
+   * from production instances started with onQuery.
+   */
+  async probe(): Promise<ProbeResult[]> {
+    const counters = new Map<ServerKey, BenchChild>();
+    for (const key of ['prod-sqlite', 'prod-pg'] as const) {
+      if (this.servers.has(key))
+        counters.set(key, await this.startServer(key, { env: { BENCH_COUNT_SQL: '1' }, name: `${key} (counting SQL)` }));
+    }
+    const post = async (port: number, body: string, target?: Target) => {
+      const response = await fetch(`http://127.0.0.1:${port}/graphql`, { method: 'POST', headers: this.headers(target), body });
+      const text = await response.text();
+      return {
+        status: response.status,
+        text,
+        json: JSON.parse(text) as { data?: unknown; errors?: unknown[]; extensions?: Record<string, unknown> },
+      };
+    };
+    const probes: ProbeResult[] = [];
+    try {
+      for (const n of BATCH_SIZES) {
+        const body = this.bodies[n]![0]!;
+        const reference = await post(this.servers.get('L2')!.port, body);
+        const differences: string[] = [];
+        const bytes: Record<string, number> = {};
+        let ftv1Present = false;
+        for (const target of this.targets) {
+          const answer = await post(this.servers.get(target.server)!.port, body, target);
+          bytes[target.key] = Buffer.byteLength(answer.text);
+          if (answer.status !== 200 || answer.json.errors)
+            differences.push(`${target.key}: status ${answer.status} ${JSON.stringify(answer.json.errors)}`);
+          else if (!isDeepStrictEqual(answer.json.data, reference.json.data)) differences.push(`${target.key}: data differs from L2`);
+          if (target.headers) ftv1Present = typeof answer.json.extensions?.ftv1 === 'string';
+        }
+        const entities = (reference.json.data as { _entities?: unknown[] } | undefined)?._entities ?? [];
+        if (entities.length !== n) differences.push(`L2 answered ${entities.length} entities for ${n}`);
+        const sql: ProbeResult['sql'] = {};
+        for (const [key, counter] of counters) {
+          const samples = 3;
+          await counter.request({ type: 'reset' });
+          for (let i = 0; i < samples; i++) await post(counter.port, this.bodies[n]![i]!);
+          const stats = await counter.request<{ statements: number; dataStatements: number }>({ type: 'stats' });
+          sql[key] = { statements: stats.statements / samples, dataStatements: stats.dataStatements / samples };
+        }
+        probes.push({ n, identical: differences.length === 0, differences, bytes, sql, ftv1Present });
+        log(
+          `probe N=${n}: ${differences.length === 0 ? 'all answers identical' : `DIFFERENCES: ${differences.join('; ')}`}; ` +
+            `SQL/req ${Object.entries(sql)
+              .map(([k, v]) => `${k} ${v.dataStatements}`)
+              .join(', ')}; ftv1 ${ftv1Present ? 'present' : 'absent'}`,
+        );
+      }
+    } finally {
+      for (const counter of counters.values()) await counter.stop();
+    }
+    return probes;
+  }
+
+  private readSpec(target: Target, n: number): Omit<ReadSpec, 'seconds'> {
+    return { kind: 'read', url: this.url(target.server), connections: CONNECTIONS[n] ?? 16, requests: this.requests(target, n) };
+  }
+
+  /**
+   * Waits until every server and PostgreSQL are idle: a run that ends closes
+   * its connections, but a server still finishes the requests it had
+   * started, and that work (on the shared server core) must not land in the
+   * next measurement, whichever server it is.
+   */
+  private async settle(): Promise<void> {
+    const pids = [...this.servers.values()].map((s) => s.pid);
+    const busy = () => pids.reduce((sum, pid) => sum + cpuSeconds(pid), 0) + (this.postgresEnv ? cpuSecondsOf('postgres') : 0);
+    const until = Date.now() + 20_000;
+    while (Date.now() < until) {
+      const before = busy();
+      await new Promise((resolve) => setTimeout(resolve, 100));
+      if (busy() - before <= 0.01) return;
+    }
+    log('warning: the servers were still busy after 20 s');
+  }
+
+  private windowFor(bounds: readonly [number, number], rate: number): number {
+    return Math.min(bounds[1], Math.max(bounds[0], this.settings.windowResponses / rate));
+  }
+
+  /** Warms the server's JIT on this target and size, then measures its saturation once to fix the offered rate. */
+  private async calibrate(target: Target, n: number): Promise<number> {
+    if (this.settings.warmupSeconds > 0) {
+      await this.settle();
+      await this.load({ ...this.readSpec(target, n), seconds: this.settings.warmupSeconds });
+    }
+    await this.settle();
+    const saturation = await this.load({ ...this.readSpec(target, n), seconds: this.settings.calibrationSeconds });
+    return saturation.requestsPerSecond;
+  }
+
+  private async measure(target: Target, n: number, rep: number, calibrated: number): Promise<RepMeasurement> {
+    const server = this.servers.get(target.server)!;
+    const spec = this.readSpec(target, n);
+    const usesPostgres = target.server === 'prod-pg';
+    await this.settle();
+    const rssReset = resetPeakRss(server.pid);
+    const cpuBefore = cpuSeconds(server.pid);
+    const dbBefore = usesPostgres ? cpuSecondsOf('postgres') : 0;
+    const machineBefore = machineBusySeconds();
+    const saturation = await this.load({ ...spec, seconds: this.windowFor(this.settings.saturationSeconds, calibrated) });
+    const serverCpu = (cpuSeconds(server.pid) - cpuBefore) / saturation.seconds;
+    const databaseCpu = usesPostgres ? (cpuSecondsOf('postgres') - dbBefore) / saturation.seconds : null;
+    const otherCpu = Math.max(
+      0,
+      (machineBusySeconds() - machineBefore) / saturation.seconds - serverCpu - (databaseCpu ?? 0) - saturation.generatorCpu,
+    );
+    await this.settle();
+    const rate = calibrated / 2;
+    const paced = await this.load({
+      ...spec,
+      seconds: this.windowFor(this.settings.pacedSeconds, rate),
+      rate,
+      rateMode: this.settings.rateMode,
+    });
+    return { rep, saturation, paced, serverCpu, databaseCpu, otherCpu, peakRssBytes: peakRss(server.pid), peakRssSinceStart: !rssReset };
+  }
+
+  async reads(): Promise<Cell[]> {
+    const cells: Cell[] = [];
+    log(`warming up every target for ${this.settings.serverWarmupSeconds} s at N = 10`);
+    for (const target of this.targets) {
+      await this.settle();
+      await this.load({ ...this.readSpec(target, 10), seconds: this.settings.serverWarmupSeconds });
+    }
+    log('calibrating: warm-up, then saturation, per target and batch size');
+    for (const n of BATCH_SIZES) {
+      for (const target of this.targets) {
+        const saturated = await this.calibrate(target, n);
+        cells.push({ target: target.key, n, connections: CONNECTIONS[n] ?? 16, offeredRate: saturated / 2, reps: [] });
+      }
+    }
+    for (let rep = 1; rep <= this.settings.reps; rep++) {
+      // Rotate the order each repetition so no target always follows the same neighbour.
+      const order = this.targets.map((_, i, all) => all[(i + rep - 1) % all.length]!);
+      for (const n of BATCH_SIZES) {
+        for (const target of order) {
+          const cell = cells.find((c) => c.target === target.key && c.n === n)!;
+          cell.reps.push(await this.measure(target, n, rep, cell.offeredRate * 2));
+        }
+      }
+      const summary = cells
+        .filter((c) => c.n === 100)
+        .map((c) => `${c.target} ${Math.round(c.reps.at(-1)!.saturation.requestsPerSecond)}`)
+        .join(', ');
+      log(`repetition ${rep}/${this.settings.reps} done; N=100 req/s: ${summary}`);
+    }
+    return cells;
+  }
+
+  /**
+   * Concurrent writers, each request a change for a distinct user with the
+   * user's own token. A time-bound warm-up (its own users) sizes the
+   * measured run, which is bounded by count: autocannon then waits for every
+   * response, so no write finishes unseen and the ledger must have grown by
+   * exactly the changes the responses reported.
+   */
+  async writes(): Promise<WriteResult[]> {
+    const purpose = 'business.marketing';
+    const candidates = this.users.filter((u) => !u.choices.some((c) => c.purposeKey === purpose));
+    const writersOf = (users: typeof candidates) =>
+      Promise.all(
+        users.map(async (u) => ({ id: u.id, token: await mintToken(JWT_SECRET, { sub: u.id }), granted: true, version: u.version })),
+      );
+    const warmupWriters = await writersOf(candidates.slice(0, 500));
+    const writers = await writersOf(candidates.slice(500, 3500));
+    const connections = this.settings.writeConnections;
+    const results: WriteResult[] = [];
+    const databases: [Target, string, DatabaseConfig][] = [];
+    const byServer = (server: ServerKey) => TARGETS.find((t) => t.key === server)!;
+    if (this.postgresEnv) databases.push([byServer('prod-pg'), 'PostgreSQL', parseConfig(this.postgresEnv).database]);
+    databases.push([byServer('prod-sqlite'), 'SQLite', parseConfig(this.sqliteEnv).database]);
+    for (const [target, database, config] of databases) {
+      const url = this.url(target.server);
+      const warmup = await this.load({ kind: 'write', url, connections, seconds: 1, purpose, users: warmupWriters });
+      const amount = Math.max(
+        connections * 10,
+        Math.min(writers.length, Math.round(warmup.requestsPerSecond * this.settings.writeSeconds)),
+      );
+      await this.settle();
+      const before = await countLedgerRows(config);
+      const pid = this.servers.get(target.server)!.pid;
+      const cpuBefore = cpuSeconds(pid);
+      const dbBefore = cpuSecondsOf('postgres');
+      const load = await this.load({ kind: 'write', url, connections, amount, purpose, users: writers });
+      const serverCpu = (cpuSeconds(pid) - cpuBefore) / load.seconds;
+      const databaseCpu = target.server === 'prod-pg' ? (cpuSecondsOf('postgres') - dbBefore) / load.seconds : null;
+      await this.settle();
+      const after = await countLedgerRows(config);
+      const accepted = load.acceptedChanges ?? 0;
+      results.push({
+        database,
+        connections,
+        load,
+        serverCpu,
+        databaseCpu,
+        ledgerRowsBefore: before,
+        ledgerRowsAfter: after,
+        ledgerMatches: after - before === accepted,
+      });
+      log(
+        `writes on ${database}: ${accepted} accepted changes of ${load.responses} requests in ${load.seconds.toFixed(1)} s ` +
+          `(${(accepted / load.seconds).toFixed(0)}/s); ledger rows ${before} -> ${after} (+${after - before}): ` +
+          `${after - before === accepted ? 'equal' : 'MISMATCH'}; unchanged ${load.refusedOrUnchanged}, errors ${(load.graphqlErrors ?? 0) + load.errors + load.non2xx}`,
+      );
+    }
+    return results;
+  }
+
+  /** CPU profiles of servers under load (N = 100 unless --profile-n), with the top self-time functions printed and saved. */
+  async profile(keys: readonly string[]): Promise<void> {
+    this.generator = await BenchChild.start({
+      name: 'autocannon',
+      script: path.join(distBench, 'load-generator.js'),
+      core: LOAD_CORE,
+      env: { PATH: process.env.PATH ?? '', NODE_ENV: 'production' },
+    });
+    mkdirSync(resultsDir, { recursive: true });
+    for (const key of keys) {
+      const target = TARGETS.find((t) => t.key === key);
+      if (!target || (target.server === 'prod-pg' && !this.postgresEnv)) throw new Error(`cannot profile ${key}`);
+      const n = this.settings.profileN;
+      if (!BATCH_SIZES.includes(n as (typeof BATCH_SIZES)[number])) throw new Error(`--profile-n must be one of ${BATCH_SIZES.join(', ')}`);
+      const name = `${key}-n${n}.cpuprofile`;
+      rmSync(path.join(resultsDir, name), { force: true });
+      const server = await this.startServer(target.server, {
+        nodeArgs: ['--cpu-prof', '--cpu-prof-dir', resultsDir, '--cpu-prof-name', name],
+      });
+      this.servers.set(target.server, server);
+      await this.prime(target.server);
+      const spec = this.readSpec(target, n);
+      await this.load({ ...spec, seconds: 3 });
+      await this.settle();
+      const microseconds = () => Number(process.hrtime.bigint() / 1000n);
+      const fromUs = microseconds();
+      const result = await this.load({ ...spec, seconds: this.settings.profileSeconds });
+      const toUs = microseconds();
+      await this.settle();
+      await server.stop();
+      this.servers.delete(target.server);
+      const summary = formatSummary(summariseFile(path.join(resultsDir, name), { fromUs, toUs }));
+      const text =
+        `${key} at N = ${n}, ${CONNECTIONS[n]} connections, ${result.requestsPerSecond.toFixed(0)} req/s under the profiler ` +
+        `(samples of the ${this.settings.profileSeconds} s measured load only; warm-up, start-up and shutdown left out)\n` +
+        `Re-read: node dist/bench/cpuprofile-top.js bench/results/${name} --from-us ${fromUs} --to-us ${toUs}\n\n${summary}\n`;
+      writeFileSync(path.join(resultsDir, `${key}-n${n}.profile.txt`), text);
+      console.log(`\n${text}`);
+    }
+  }
+
+  async stopAll(): Promise<void> {
+    // Requests a server is still finishing would fail noisily when its database closes.
+    if (this.servers.size > 0) await this.settle();
+    for (const server of this.servers.values()) await server.stop();
+    this.servers.clear();
+    await this.generator?.stop();
+  }
+
+  results(probes: ProbeResult[], cells: Cell[], writes: WriteResult[]): BenchResults {
+    const s = this.settings;
+    return {
+      generatedAt: new Date().toISOString(),
+      mode: s.mode,
+      durationSeconds: (Date.now() - this.started) / 1000,
+      machine: describeMachine(),
+      settings: {
+        reps: s.reps,
+        connections: CONNECTIONS,
+        serverWarmupSeconds: s.serverWarmupSeconds,
+        warmupSeconds: s.warmupSeconds,
+        calibrationSeconds: s.calibrationSeconds,
+        saturationSeconds: s.saturationSeconds,
+        pacedSeconds: s.pacedSeconds,
+        windowResponses: s.windowResponses,
+        rateMode: s.rateMode,
+        primedWithOneWrite: s.prime,
+        writeSeconds: s.writeSeconds,
+        writeConnections: s.writeConnections,
+        batchesPerSize: s.variants,
+      },
+      dataset: this.dataset,
+      targets: this.targets.map(({ key, label }) => ({ key, label })),
+      probes,
+      cells,
+      writes,
+    };
+  }
+}
+
+const MARK_START = '<!-- bench:results:start -->';
+const MARK_END = '<!-- bench:results:end -->';
+
+function publish(results: BenchResults): void {
+  mkdirSync(resultsDir, { recursive: true });
+  const name = results.mode === 'full' ? 'latest' : 'quick';
+  const markdown = renderMarkdown(results);
+  const files = [path.join(resultsDir, `${name}.json`), path.join(resultsDir, `${name}.md`)];
+  writeFileSync(files[0]!, `${JSON.stringify(results, null, 2)}\n`);
+  writeFileSync(files[1]!, `${markdown}\n`);
+  // bench/ is linted: leave the results as the project's formatter would.
+  try {
+    execFileSync(path.join(projectRoot, 'node_modules', '.bin', 'biome'), ['format', '--write', ...files], { stdio: 'ignore' });
+  } catch {
+    log('biome is not available: results written unformatted');
+  }
+  const doc = path.join(projectRoot, 'BENCHMARKS.md');
+  if (results.mode === 'full' && existsSync(doc)) {
+    const text = readFileSync(doc, 'utf8');
+    const start = text.indexOf(MARK_START);
+    const end = text.indexOf(MARK_END);
+    if (start >= 0 && end > start) {
+      const table = readFileSync(files[1]!, 'utf8').trimEnd();
+      writeFileSync(doc, `${text.slice(0, start + MARK_START.length)}\n${table}\n${text.slice(end)}`);
+      log('BENCHMARKS.md updated');
+    }
+  }
+  console.log(`\n${markdown}`);
+  log(`results in bench/results/${name}.json and ${name}.md`);
+}
+
+async function main(): Promise<void> {
+  const settings = parseSettings();
+  const bench = new Bench(settings);
+  // A bound on the whole run, whatever hangs: the exit handlers end every child.
+  const deadline = setTimeout(
+    () => {
+      console.error('bench: time limit reached, stopping');
+      process.exit(1);
+    },
+    (settings.profile ? 5 : settings.mode === 'quick' ? 5 : 15) * 60_000,
+  );
+  deadline.unref();
+  try {
+    await bench.prepare();
+    if (settings.profile) {
+      await bench.profile(settings.profile);
+      return;
+    }
+    await bench.startAll();
+    const probes = await bench.probe();
+    const cells = await bench.reads();
+    const writes = await bench.writes();
+    await bench.stopAll();
+    publish(bench.results(probes, cells, writes));
+  } finally {
+    await bench.stopAll();
+  }
+}
+
+main().then(
+  () => process.exit(0),
+  (error: unknown) => {
+    console.error(error);
+    process.exit(1);
+  },
+);
