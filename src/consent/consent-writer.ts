@@ -15,6 +15,7 @@ import { ConsentChoiceEntity } from '../db/entities/consent-choice.entity.js';
 import { ConsentEventEntity } from '../db/entities/consent-event.entity.js';
 import { ConsentSubjectEntity, type ConsentSubjectRow } from '../db/entities/consent-subject.entity.js';
 import { IdempotencyRecordEntity } from '../db/entities/idempotency-record.entity.js';
+import { inTransaction } from '../db/transaction.js';
 import type { DatabaseConfig } from '../config.js';
 import type { ConsentChannelValue } from '../graphql/types/consent-event.type.js';
 
@@ -39,6 +40,9 @@ export interface WriteResult {
   readonly consentVersion: number;
 }
 
+// Every read in a write is a snapshot: nothing is managed, nothing is flushed (see inTransaction).
+const SNAPSHOT = { disableIdentityMap: true } as const;
+
 const describeChoice = (granted: boolean, source: 'DEFAULT' | 'USER') =>
   `${source === 'DEFAULT' ? 'default:' : ''}${granted ? 'granted' : 'withdrawn'}`;
 
@@ -57,10 +61,10 @@ export class ConsentWriter {
     const fingerprint = createHash('sha256')
       .update(JSON.stringify([operation, input]))
       .digest('hex');
-    return em.transactional(async (tx) => {
+    return inTransaction(em, async (tx) => {
       const subject = await this.lockSubject(tx, ctx);
       if (ctx.idempotencyKey !== null) {
-        const earlier = await tx.findOne(IdempotencyRecordEntity, { userId: ctx.userId, key: ctx.idempotencyKey });
+        const earlier = await tx.findOne(IdempotencyRecordEntity, { userId: ctx.userId, key: ctx.idempotencyKey }, SNAPSHOT);
         if (earlier) {
           if (earlier.fingerprint !== fingerprint) {
             return {
@@ -81,22 +85,22 @@ export class ConsentWriter {
       const locked = await this.loadLocked(tx, subject, options.withBusinessPreferences ?? false);
       const planned = plan(locked);
       const userErrors = planned.ok ? [] : planned.errors;
+      let version = subject.version;
       if (planned.ok && planned.changes.length > 0) {
-        subject.version += 1;
-        subject.updatedAt = ctx.now;
-        await this.apply(tx, subject, locked, planned.changes, ctx);
+        version += 1;
+        await this.apply(tx, { ...subject, version }, locked, planned.changes, ctx);
       }
       if (ctx.idempotencyKey !== null) {
-        tx.create(IdempotencyRecordEntity, {
+        await tx.insert(IdempotencyRecordEntity, {
           userId: ctx.userId,
           key: ctx.idempotencyKey,
           fingerprint,
-          consentVersion: subject.version,
+          consentVersion: version,
           userErrors: userErrors.map((e) => ({ ...e, deadline: e.deadline?.toISOString() ?? null })),
           createdAt: ctx.now,
         });
       }
-      return { userErrors, consentVersion: subject.version };
+      return { userErrors, consentVersion: version };
     });
   }
 
@@ -113,12 +117,12 @@ export class ConsentWriter {
       .ignore()
       .execute();
     const lockMode = this.dialect === 'postgresql' ? LockMode.PESSIMISTIC_WRITE : undefined;
-    return tx.findOneOrFail(ConsentSubjectEntity, { userId: ctx.userId }, { lockMode, refresh: true });
+    return tx.findOneOrFail(ConsentSubjectEntity, { userId: ctx.userId }, { ...SNAPSHOT, lockMode });
   }
 
   private async loadLocked(tx: EntityManager, subject: ConsentSubjectRow, withPreferences: boolean): Promise<LockedState> {
-    const choices = subject.policyVersion != null ? await tx.find(ConsentChoiceEntity, { userId: subject.userId }) : [];
-    const preferences = withPreferences ? await tx.find(BusinessPreferenceEntity, { userId: subject.userId }) : [];
+    const choices = subject.policyVersion != null ? await tx.find(ConsentChoiceEntity, { userId: subject.userId }, SNAPSHOT) : [];
+    const preferences = withPreferences ? await tx.find(BusinessPreferenceEntity, { userId: subject.userId }, SNAPSHOT) : [];
     return { state: toConsentState(subject, choices), businessPreferences: preferences.map(toBusinessPreference) };
   }
 
@@ -129,6 +133,7 @@ export class ConsentWriter {
     changes: readonly Change[],
     ctx: WriteContext,
   ): Promise<void> {
+    const head = { version: subject.version, policyVersion: subject.policyVersion ?? null, acceptedAt: subject.acceptedAt ?? null };
     const event = {
       userId: ctx.userId,
       consentVersion: subject.version,
@@ -137,22 +142,23 @@ export class ConsentWriter {
       occurredAt: ctx.now,
       requestId: ctx.requestId,
       idempotencyKey: ctx.idempotencyKey,
-      policyVersion: subject.policyVersion ?? null,
-      purposeKey: null,
-      choiceGroup: null,
-      businessId: null,
-      setting: null,
+      policyVersion: head.policyVersion,
+      purposeKey: null as string | null,
+      choiceGroup: null as string | null,
+      businessId: null as string | null,
+      setting: null as string | null,
     };
+    const events: (typeof event & { type: string; previousValue: string | null; newValue: string })[] = [];
     const preferences = new Map(locked.businessPreferences.map((p) => [p.businessId, p]));
     const touched = new Set<string>();
     for (const change of changes) {
       switch (change.type) {
         case 'POLICY_ACCEPTED':
-          subject.policyVersion = change.policyVersion;
-          subject.acceptedAt = ctx.now;
+          head.policyVersion = change.policyVersion;
+          head.acceptedAt = ctx.now;
           // Choices were made under the previous version; they do not carry over.
           await tx.nativeDelete(ConsentChoiceEntity, { userId: ctx.userId });
-          tx.create(ConsentEventEntity, {
+          events.push({
             ...event,
             type: change.type,
             policyVersion: change.policyVersion,
@@ -161,15 +167,20 @@ export class ConsentWriter {
           });
           break;
         case 'CHOICE_CHANGED':
-          await tx.upsert(ConsentChoiceEntity, {
-            userId: ctx.userId,
-            purposeKey: change.purposeKey,
-            policyVersion: change.policyVersion,
-            granted: change.granted,
-            source: 'USER',
-            decidedAt: ctx.now,
-          });
-          tx.create(ConsentEventEntity, {
+          await tx
+            .createQueryBuilder(ConsentChoiceEntity)
+            .insert({
+              userId: ctx.userId,
+              purposeKey: change.purposeKey,
+              policyVersion: change.policyVersion,
+              granted: change.granted,
+              source: 'USER',
+              decidedAt: ctx.now,
+            })
+            .onConflict(['userId', 'purposeKey'])
+            .merge()
+            .execute();
+          events.push({
             ...event,
             type: change.type,
             policyVersion: change.policyVersion,
@@ -190,7 +201,7 @@ export class ConsentWriter {
           const field = change.setting === 'BLOCKED' ? 'blocked' : change.setting === 'TRANSACTIONAL' ? 'transactional' : 'marketing';
           preferences.set(change.businessId, { ...current, [field]: change.value, updatedAt: ctx.now });
           touched.add(change.businessId);
-          tx.create(ConsentEventEntity, {
+          events.push({
             ...event,
             type: change.type,
             businessId: change.businessId,
@@ -204,15 +215,26 @@ export class ConsentWriter {
     }
     for (const businessId of touched) {
       const p = preferences.get(businessId)!;
-      await tx.upsert(BusinessPreferenceEntity, {
-        userId: ctx.userId,
-        businessId,
-        blocked: p.blocked,
-        transactional: p.transactional,
-        marketing: p.marketing,
-        updatedAt: ctx.now,
-      });
+      await tx
+        .createQueryBuilder(BusinessPreferenceEntity)
+        .insert({
+          userId: ctx.userId,
+          businessId,
+          blocked: p.blocked,
+          transactional: p.transactional,
+          marketing: p.marketing,
+          updatedAt: ctx.now,
+        })
+        .onConflict(['userId', 'businessId'])
+        .merge()
+        .execute();
     }
+    await tx.nativeUpdate(
+      ConsentSubjectEntity,
+      { userId: ctx.userId },
+      { version: head.version, policyVersion: head.policyVersion, acceptedAt: head.acceptedAt, updatedAt: ctx.now },
+    );
+    await tx.insertMany(ConsentEventEntity, events);
   }
 }
 

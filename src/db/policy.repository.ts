@@ -44,17 +44,18 @@ export async function loadPolicies(em: EntityManager, versions: readonly string[
   }));
 }
 
-/** Stores a new version in the caller's transaction. The primary key refuses a second copy. */
-export function insertPolicy(em: EntityManager, policy: Policy, publishedBy: string): void {
-  em.create(PolicyVersionEntity, {
+/** Stores a new version in the caller's transaction (native inserts). The primary key refuses a second copy. */
+export async function insertPolicy(em: EntityManager, policy: Policy, publishedBy: string): Promise<void> {
+  await em.insert(PolicyVersionEntity, {
     version: policy.version,
     url: policy.url,
     publishedAt: policy.publishedAt,
     effectiveAt: policy.effectiveAt,
     publishedBy,
   });
-  policy.purposes.forEach((p, position) => {
-    em.create(PolicyPurposeEntity, {
+  await em.insertMany(
+    PolicyPurposeEntity,
+    policy.purposes.map((p, position) => ({
       policyVersion: policy.version,
       key: p.key,
       position,
@@ -67,14 +68,17 @@ export function insertPolicy(em: EntityManager, policy: Policy, publishedBy: str
       defaultGranted: p.defaultGranted,
       changeWindowDays: p.changeWindowDays,
       choiceGroup: p.choiceGroup,
-    });
-  });
-  policy.prohibitions.forEach((p, position) => {
-    em.create(PolicyProhibitionEntity, {
-      policyVersion: policy.version,
-      position,
-      recipient: p.recipient,
-      dataCategory: p.dataCategory,
-    });
-  });
+    })),
+  );
+  if (policy.prohibitions.length > 0) {
+    await em.insertMany(
+      PolicyProhibitionEntity,
+      policy.prohibitions.map((p, position) => ({
+        policyVersion: policy.version,
+        position,
+        recipient: p.recipient,
+        dataCategory: p.dataCategory,
+      })),
+    );
+  }
 }

@@ -1,7 +1,9 @@
 import type { MikroORM } from '@mikro-orm/core';
 import { UniqueConstraintViolationException } from '@mikro-orm/core';
 import type { Policy } from '../domain/policy.js';
-import { listPolicyVersions, insertPolicy } from '../db/policy.repository.js';
+import type { EntityManager } from '@mikro-orm/knex';
+import { insertPolicy, listPolicyVersions } from '../db/policy.repository.js';
+import { inTransaction } from '../db/transaction.js';
 import whatsapp2016 from '../policies/2016-08-25.json' with { type: 'json' };
 
 /** Parses a policy document of the shape of src/policies/*.json. */
@@ -28,10 +30,10 @@ export const INITIAL_POLICY: Policy = policyFromDocument(whatsapp2016);
  * two instances racing on an empty one are settled by the primary key.
  */
 export async function ensureInitialPolicy(orm: MikroORM): Promise<boolean> {
-  const em = orm.em.fork();
+  const em = orm.em.fork() as EntityManager;
   if ((await listPolicyVersions(em)).length > 0) return false;
   try {
-    await em.transactional(async (tx) => insertPolicy(tx, INITIAL_POLICY, 'system:initial-policy'));
+    await inTransaction(em, (tx) => insertPolicy(tx, INITIAL_POLICY, 'system:initial-policy'));
     return true;
   } catch (error) {
     if (error instanceof UniqueConstraintViolationException) return false;

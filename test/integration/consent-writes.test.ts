@@ -1,4 +1,5 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { AsyncLocalStorage } from 'node:async_hooks';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import {
   AcceptPolicyDocument,
   HistoryDocument,
@@ -208,5 +209,31 @@ describe('recording consent changes', () => {
       expect(new Set(events.map((e) => e.consentVersion)).size).toBe(13);
       expect(await versionOf('busy')).toBe(13);
     });
+  });
+});
+
+describe('the write path and the rest of the process', () => {
+  let server: TestServer;
+  beforeAll(async () => {
+    server = await startTestServer();
+  });
+  afterAll(() => server?.close());
+
+  it('never enters AsyncLocalStorage, which on Node 20 would slow every later read', async () => {
+    const token = await server.token('hooks');
+    const run = vi.spyOn(AsyncLocalStorage.prototype, 'run');
+    try {
+      const accepted = await server.request(AcceptPolicyDocument, { input: { version: V2016, idempotencyKey: 'k' } }, { token });
+      const updated = await server.request(
+        UpdateConsentDocument,
+        { input: { choices: [{ purpose: 'facebook.ads', granted: false }] } },
+        { token },
+      );
+      const business = await server.request(SetBusinessPreferenceDocument, { input: { businessId: 'acme', blocked: true } }, { token });
+      expect([accepted, updated, business].map((r) => r.errors)).toEqual([undefined, undefined, undefined]);
+      expect(run).not.toHaveBeenCalled();
+    } finally {
+      run.mockRestore();
+    }
   });
 });

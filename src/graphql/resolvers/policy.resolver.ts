@@ -4,6 +4,7 @@ import { Arg, Ctx, FieldResolver, Mutation, Query, Resolver, Root, registerEnumT
 import type { Policy } from '../../domain/policy.js';
 import { validatePolicyDraft, type PolicyDraft } from '../../domain/policy-validation.js';
 import { insertPolicy } from '../../db/policy.repository.js';
+import { inTransaction } from '../../db/transaction.js';
 import type { PolicyCatalog } from '../../policy/policy-catalog.js';
 import { requirePolicyPublisher } from '../authorization.js';
 import type { RequestContext } from '../context.js';
@@ -94,7 +95,7 @@ export class PolicyResolver {
     if (errors.length > 0) return { policy: null, userErrors: toUserErrors(errors) };
     const policy: Policy = { ...draft, publishedAt: ctx.now };
     try {
-      await ctx.em.transactional(async (tx) => insertPolicy(tx, policy, principal.subject));
+      await inTransaction(ctx.em, (tx) => insertPolicy(tx, policy, principal.subject));
     } catch (error) {
       if (!(error instanceof UniqueConstraintViolationException)) throw error;
       return {
