@@ -79,6 +79,8 @@ export async function createApp(config: Config, deps: AppDeps = {}): Promise<App
     schema,
     introspection: config.introspection,
     includeStacktraceInErrorResponses: !config.production,
+    // main.ts owns the signals and closes HTTP, Apollo and the database in order.
+    stopOnTerminationSignals: false,
     plugins: [
       // Answers are per-user and never cached; the plugin would instrument every field.
       ApolloServerPluginCacheControlDisabled(),
