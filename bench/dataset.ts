@@ -6,24 +6,13 @@
  * changed it later; some users set preferences for businesses.
  */
 import type { Policy } from '../src/domain/policy.js';
-import document from '../src/policies/2016-08-25.json' with { type: 'json' };
+import { WHATSAPP_2016 } from '../src/policies/bundled.js';
 
 export const DEFAULT_SEED = 20_160_825;
 export const DAY_MS = 24 * 60 * 60 * 1000;
 
 /** The policy every bench user accepted, as the decision engine sees it. */
-export const BENCH_POLICY: Policy = {
-  version: document.version,
-  url: document.url,
-  publishedAt: new Date(document.publishedAt),
-  effectiveAt: new Date(document.effectiveAt),
-  purposes: document.purposes.map((p) => ({
-    ...p,
-    legalBasis: p.legalBasis as Policy['purposes'][number]['legalBasis'],
-    control: p.control as Policy['purposes'][number]['control'],
-  })),
-  prohibitions: document.prohibitions,
-};
+export const BENCH_POLICY: Policy = WHATSAPP_2016;
 
 const FACEBOOK_GROUP = 'facebook.account_sharing';
 const FACEBOOK_PURPOSES = ['facebook.ads', 'facebook.friend_suggestions'] as const;

@@ -4,25 +4,9 @@ import type { Policy } from '../domain/policy.js';
 import type { EntityManager } from '@mikro-orm/knex';
 import { insertPolicy, listPolicyVersions } from '../db/policy.repository.js';
 import { inTransaction } from '../db/transaction.js';
-import whatsapp2016 from '../policies/2016-08-25.json' with { type: 'json' };
+import { WHATSAPP_2016 } from '../policies/bundled.js';
 
-/** Parses a policy document of the shape of src/policies/*.json. */
-export function policyFromDocument(doc: typeof whatsapp2016): Policy {
-  return {
-    version: doc.version,
-    url: doc.url,
-    publishedAt: new Date(doc.publishedAt),
-    effectiveAt: new Date(doc.effectiveAt),
-    purposes: doc.purposes.map((p) => ({
-      ...p,
-      legalBasis: p.legalBasis as Policy['purposes'][number]['legalBasis'],
-      control: p.control as Policy['purposes'][number]['control'],
-    })),
-    prohibitions: doc.prohibitions,
-  };
-}
-
-export const INITIAL_POLICY: Policy = policyFromDocument(whatsapp2016);
+export const INITIAL_POLICY: Policy = WHATSAPP_2016;
 
 /**
  * Loads the 2016 policy into an empty database, so a new install answers
