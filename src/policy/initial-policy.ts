@@ -1,12 +1,9 @@
 import type { MikroORM } from '@mikro-orm/core';
 import { UniqueConstraintViolationException } from '@mikro-orm/core';
-import type { Policy } from '../domain/policy.js';
 import type { EntityManager } from '@mikro-orm/knex';
 import { insertPolicy, listPolicyVersions } from '../db/policy.repository.js';
 import { inTransaction } from '../db/transaction.js';
 import { WHATSAPP_2016 } from '../policies/bundled.js';
-
-export const INITIAL_POLICY: Policy = WHATSAPP_2016;
 
 /**
  * Loads the 2016 policy into an empty database, so a new install answers
@@ -17,7 +14,7 @@ export async function ensureInitialPolicy(orm: MikroORM): Promise<boolean> {
   const em = orm.em.fork() as EntityManager;
   if ((await listPolicyVersions(em)).length > 0) return false;
   try {
-    await inTransaction(em, (tx) => insertPolicy(tx, INITIAL_POLICY, 'system:initial-policy'));
+    await inTransaction(em, (tx) => insertPolicy(tx, WHATSAPP_2016, 'system:initial-policy'));
     return true;
   } catch (error) {
     if (error instanceof UniqueConstraintViolationException) return false;

@@ -1,15 +1,14 @@
 /**
  * Policies and small builders shared by the domain unit tests.
  *
- * POLICY_2016 is read from the very file the service ships
- * (src/policies/2016-08-25.json), so the tests check the real data, with its
- * ISO date strings turned into Dates. GDPR_POLICY is the stricter later
- * version the spec asks the service to accept as plain data.
+ * POLICY_2016 is the very policy the service ships (src/policies/), so the
+ * tests check the real data. GDPR_POLICY is the stricter later version the
+ * spec asks the service to accept as plain data.
  */
-import { readFileSync } from 'node:fs';
 import type { ConsentState, RecordedChoice } from '../../src/domain/decision.js';
 import type { PolicyDraft } from '../../src/domain/policy-validation.js';
-import { LEGAL_BASES, PURPOSE_CONTROLS, type LegalBasis, type Policy, type Purpose, type PurposeControl } from '../../src/domain/policy.js';
+import type { Policy, Purpose } from '../../src/domain/policy.js';
+import { WHATSAPP_2016 } from '../../src/policies/bundled.js';
 
 export const DAY_MS = 24 * 60 * 60 * 1000;
 export const SECOND_MS = 1000;
@@ -18,67 +17,8 @@ export function plus(date: Date, ms: number): Date {
   return new Date(date.getTime() + ms);
 }
 
-interface PurposeJson {
-  key: string;
-  title: string;
-  description: string;
-  recipient: string;
-  dataCategories: string[];
-  legalBasis: string;
-  control: string;
-  defaultGranted: boolean;
-  changeWindowDays: number | null;
-  choiceGroup: string | null;
-}
-
-interface PolicyJson {
-  version: string;
-  url: string | null;
-  publishedAt: string;
-  effectiveAt: string;
-  purposes: PurposeJson[];
-  prohibitions: { recipient: string | null; dataCategory: string }[];
-}
-
-function isoDate(value: string, what: string): Date {
-  const date = new Date(value);
-  if (Number.isNaN(date.getTime())) throw new Error(`${what} is not an ISO date: ${value}`);
-  return date;
-}
-
-function legalBasis(value: string): LegalBasis {
-  const found = LEGAL_BASES.find((b) => b === value);
-  if (!found) throw new Error(`Unknown legal basis ${value}`);
-  return found;
-}
-
-function control(value: string): PurposeControl {
-  const found = PURPOSE_CONTROLS.find((c) => c === value);
-  if (!found) throw new Error(`Unknown control ${value}`);
-  return found;
-}
-
-/** The JSON shape of a bundled policy, with its date strings turned into Dates. */
-export function policyFromJson(json: PolicyJson): Policy {
-  return {
-    version: json.version,
-    url: json.url,
-    publishedAt: isoDate(json.publishedAt, 'publishedAt'),
-    effectiveAt: isoDate(json.effectiveAt, 'effectiveAt'),
-    purposes: json.purposes.map((p) => ({
-      ...p,
-      legalBasis: legalBasis(p.legalBasis),
-      control: control(p.control),
-    })),
-    prohibitions: json.prohibitions.map((p) => ({ recipient: p.recipient, dataCategory: p.dataCategory })),
-  };
-}
-
-export const POLICY_2016_JSON = JSON.parse(
-  readFileSync(new URL('../../src/policies/2016-08-25.json', import.meta.url), 'utf8'),
-) as PolicyJson;
-
-export const POLICY_2016: Policy = policyFromJson(POLICY_2016_JSON);
+/** The shipped 2016 policy, parsed by the service's own loader. */
+export const POLICY_2016: Policy = WHATSAPP_2016;
 
 export const V2016 = '2016-08-25';
 export const VGDPR = '2018-05-25';

@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import { policyFromDocument, WHATSAPP_2016_DOCUMENT } from '../../src/policies/bundled.js';
 import {
   DAY_MS as SOURCE_DAY_MS,
   changeableUntil,
@@ -10,20 +11,19 @@ import {
   purposesControlledBy,
   type Policy,
 } from '../../src/domain/policy.js';
-import {
-  ACCOUNT_SHARING,
-  DAY_MS,
-  GDPR_POLICY,
-  POLICY_2016,
-  POLICY_2016_JSON,
-  V2016,
-  VGDPR,
-  plus,
-  purposeOf,
-  withPurposes,
-} from './policy-fixtures.js';
+import { ACCOUNT_SHARING, DAY_MS, GDPR_POLICY, POLICY_2016, V2016, VGDPR, plus, purposeOf, withPurposes } from './policy-fixtures.js';
 
 const keysOf = (purposes: readonly { key: string }[]) => purposes.map((p) => p.key);
+
+describe('loading a bundled policy document', () => {
+  it('refuses a misspelt legal basis, control or date instead of shipping it', () => {
+    const purpose = WHATSAPP_2016_DOCUMENT.purposes[0]!;
+    const withPurpose = (patch: object) => ({ ...WHATSAPP_2016_DOCUMENT, purposes: [{ ...purpose, ...patch }] });
+    expect(() => policyFromDocument(withPurpose({ legalBasis: 'CONSENTT' }))).toThrow(/facebook.ads legalBasis "CONSENTT"/);
+    expect(() => policyFromDocument(withPurpose({ control: 'OPT_OUT' }))).toThrow(/facebook.ads control "OPT_OUT"/);
+    expect(() => policyFromDocument({ ...WHATSAPP_2016_DOCUMENT, effectiveAt: '25/08/2016' })).toThrow(/effectiveAt is not an ISO date/);
+  });
+});
 
 describe('the bundled 2016 policy', () => {
   it('is version 2016-08-25, published and effective on 25 August 2016, read as Dates', () => {
@@ -32,7 +32,6 @@ describe('the bundled 2016 policy', () => {
     expect(POLICY_2016.effectiveAt).toBeInstanceOf(Date);
     expect(POLICY_2016.effectiveAt.toISOString()).toBe('2016-08-25T00:00:00.000Z');
     expect(POLICY_2016.publishedAt.toISOString()).toBe('2016-08-25T00:00:00.000Z');
-    expect(typeof POLICY_2016_JSON.effectiveAt).toBe('string');
   });
 
   it('lists exactly the eight purpose keys of the spec, in catalog order', () => {
