@@ -1,6 +1,11 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { MikroORM } from '@mikro-orm/core';
+import type { EntityManager as SqlEntityManager } from '@mikro-orm/knex';
 import { createApp } from '../../src/app.js';
+import { mintToken } from '../../src/auth/mint-token.js';
+import { insertPolicy } from '../../src/db/policy.repository.js';
+import { inTransaction } from '../../src/db/transaction.js';
+import { WHATSAPP_2016 } from '../../src/policies/bundled.js';
 import { parseConfig } from '../../src/config.js';
 import { ormOptions } from '../../src/db/orm.config.js';
 import { PolicyPurposeEntity } from '../../src/db/entities/policy-purpose.entity.js';
@@ -28,6 +33,39 @@ describe('the database', () => {
       expect(await em.count(PolicyPurposeEntity)).toBe(8);
       expect(app.catalog.all().map((p) => p.version)).toEqual(['2016-08-25']);
       await app.close();
+    }
+  });
+
+  it('lets a user accept a version another instance published, without waiting for the refresh timer', async () => {
+    const now = new Date();
+    const [publisher, acceptor] = [await boot(), await boot()];
+    try {
+      const policy = {
+        ...WHATSAPP_2016,
+        version: 'from-the-other-instance',
+        effectiveAt: new Date(now.getTime() - 1000),
+        publishedAt: now,
+      };
+      await inTransaction(publisher.orm.em.fork() as SqlEntityManager, (tx) => insertPolicy(tx, policy, 'test'));
+      expect(acceptor.catalog.get('from-the-other-instance')).toBeUndefined();
+
+      const url = await acceptor.listen(0, '127.0.0.1');
+      const token = await mintToken(TEST_JWT_SECRET, { sub: 'cross-instance' });
+      const res = await fetch(url, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', authorization: `Bearer ${token}` },
+        body: JSON.stringify({
+          query:
+            'mutation { acceptPrivacyPolicy(input: { version: "from-the-other-instance" }) { consent { policy { version } } userErrors { code } } }',
+        }),
+      });
+      expect((await res.json()).data.acceptPrivacyPolicy).toEqual({
+        consent: { policy: { version: 'from-the-other-instance' } },
+        userErrors: [],
+      });
+    } finally {
+      await publisher.close();
+      await acceptor.close();
     }
   });
 

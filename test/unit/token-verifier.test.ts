@@ -1,7 +1,7 @@
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { exportJWK, exportSPKI, generateKeyPair, SignJWT } from 'jose';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { mintToken } from '../../src/auth/mint-token.js';
 import { createTokenVerifier } from '../../src/auth/token-verifier.js';
 
@@ -31,6 +31,21 @@ describe('verifying bearer tokens', () => {
     const otherSecret = await mintToken('another-secret-entirely-of-some-length', { sub: 'alice' });
     for (const header of ['Basic abc', `Bearer ${expired}`, `Bearer ${otherSecret}`, 'Bearer x.y.z']) {
       expect(await codeOf(verify(header))).toBe('UNAUTHENTICATED');
+    }
+  });
+
+  it('remembers a verified token only until it expires', async () => {
+    vi.useFakeTimers({ now: new Date('2030-01-01T00:00:00Z'), toFake: ['Date'] });
+    try {
+      const verify = await createTokenVerifier(secretConfig);
+      const header = `Bearer ${await mintToken(SECRET, { sub: 'alice', expiresIn: '30s' })}`;
+      expect((await verify(header))?.subject).toBe('alice');
+      vi.setSystemTime(new Date('2030-01-01T00:00:20Z'));
+      expect((await verify(header))?.subject).toBe('alice');
+      vi.setSystemTime(new Date('2030-01-01T00:00:31Z'));
+      expect(await codeOf(verify(header))).toBe('UNAUTHENTICATED');
+    } finally {
+      vi.useRealTimers();
     }
   });
 
