@@ -1,6 +1,6 @@
 import { UniqueConstraintViolationException } from '@mikro-orm/core';
 import { isDeepStrictEqual } from 'node:util';
-import { Arg, Ctx, FieldResolver, Mutation, Query, Resolver, Root, registerEnumType } from 'type-graphql';
+import { Arg, Ctx, FieldResolver, Mutation, Query, Resolver, Root } from 'type-graphql';
 import type { Policy } from '../../domain/policy.js';
 import { validatePolicyDraft, type PolicyDraft } from '../../domain/policy-validation.js';
 import { insertPolicy } from '../../db/policy.repository.js';
@@ -10,20 +10,8 @@ import { requirePolicyPublisher } from '../authorization.js';
 import type { RequestContext } from '../context.js';
 import { PublishPrivacyPolicyInput } from '../types/inputs.js';
 import { PublishPrivacyPolicyPayload } from '../types/payload.type.js';
-import { PrivacyPolicy } from '../types/policy.type.js';
+import { PolicyStatus, type PolicyStatusValue, PrivacyPolicy } from '../types/policy.type.js';
 import { toUserErrors } from './consent-mutation.resolver.js';
-
-export const PolicyStatus = { SCHEDULED: 'SCHEDULED', LIVE: 'LIVE', SUPERSEDED: 'SUPERSEDED' } as const;
-type PolicyStatusValue = keyof typeof PolicyStatus;
-registerEnumType(PolicyStatus, {
-  name: 'PolicyStatus',
-  description: 'Where a version stands now.',
-  valuesConfig: {
-    SCHEDULED: { description: 'Published; goes live at effectiveAt.' },
-    LIVE: { description: 'The version users accept now.' },
-    SUPERSEDED: { description: 'Was live; a newer version is. It still governs users who have not re-accepted.' },
-  },
-});
 
 function toDraft(input: PublishPrivacyPolicyInput): PolicyDraft {
   return {

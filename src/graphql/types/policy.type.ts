@@ -32,6 +32,18 @@ registerEnumType(PurposeControl, {
   },
 });
 
+export const PolicyStatus = { SCHEDULED: 'SCHEDULED', LIVE: 'LIVE', SUPERSEDED: 'SUPERSEDED' } as const;
+export type PolicyStatusValue = keyof typeof PolicyStatus;
+registerEnumType(PolicyStatus, {
+  name: 'PolicyStatus',
+  description: 'Where a version stands now.',
+  valuesConfig: {
+    SCHEDULED: { description: 'Published; goes live at effectiveAt.' },
+    LIVE: { description: 'The version users accept now.' },
+    SUPERSEDED: { description: 'Was live; a newer version is. It still governs users who have not re-accepted.' },
+  },
+});
+
 @ObjectType({ description: 'Why data goes to a recipient, under one policy version.', simpleResolvers: true })
 export class Purpose {
   @Field(() => String, { description: 'Stable dotted key, e.g. "facebook.ads"; it means something only within its policy version.' })
