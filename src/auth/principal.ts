@@ -1,6 +1,6 @@
 /**
  * Who is asking, and what they may do. A pure module: the rules of
- * contract.md "Who may ask", in one place, tested on their own.
+ * docs/contract.md, "Who may ask", in one place, tested on their own.
  */
 
 export const SCOPE_READ = 'consent:read';

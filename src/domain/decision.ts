@@ -1,8 +1,8 @@
 /**
  * The decision engine: "may data of this user in this category go to this
  * recipient for this purpose, now?" A pure function of the policy versions,
- * the user's recorded state and the clock; see domain.md, "How a decision is
- * made". Every answer carries its reason, never a bare boolean.
+ * the user's recorded state and the clock; see docs/domain.md, "How a
+ * decision is made". Every answer carries its reason, never a bare boolean.
  */
 import { changeableUntil, findPurpose, isOptional, isProhibited, type Policy, type Purpose } from './policy.js';
 
