@@ -21,7 +21,7 @@ import path from 'node:path';
 import { parseArgs, isDeepStrictEqual } from 'node:util';
 import { MikroORM } from '@mikro-orm/core';
 import pg from 'pg';
-import { mintToken } from '../src/auth/mint-token.js';
+import { mintToken } from '../src/auth/token-signer.js';
 import { type DatabaseConfig, parseConfig } from '../src/config.js';
 import { ConsentEventEntity } from '../src/db/entities/consent-event.entity.js';
 import { ormOptions } from '../src/db/orm.config.js';

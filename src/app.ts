@@ -16,14 +16,16 @@ import { MikroORM } from '@mikro-orm/core';
 import type { GraphQLFormattedError } from 'graphql';
 import { createTokenVerifier } from './auth/token-verifier.js';
 import type { Config } from './config.js';
-import { ConsentWriter } from './consent/consent-writer.js';
+import { ConsentService } from './services/consent.service.js';
+import { ConsentWriter } from './services/consent-writer.js';
 import { ormOptions } from './db/orm.config.js';
-import { REQUEST_ERROR_CODES } from './errors.js';
+import { maskUnexpected, type RequestErrorCode } from './errors.js';
 import { createContextFactory, type RequestContext } from './graphql/context.js';
 import { buildConsentSchema } from './graphql/schema.js';
 import { createHttpHandler } from './http/server.js';
-import { ensureInitialPolicy } from './policy/initial-policy.js';
-import { PolicyCatalog } from './policy/policy-catalog.js';
+import { ensureInitialPolicy } from './services/initial-policy.js';
+import { PolicyCatalog } from './services/policy-catalog.js';
+import { PolicyService } from './services/policy.service.js';
 
 export interface AppDeps {
   /** The service's notion of now; tests move it to cross change windows. */
@@ -41,17 +43,6 @@ export interface App {
   listen(port?: number, host?: string): Promise<string>;
   close(): Promise<void>;
 }
-
-// Codes whose messages are written for clients; anything else is an unexpected failure.
-const CLIENT_CODES = new Set([
-  ...Object.keys(REQUEST_ERROR_CODES).filter((code) => code !== 'INTERNAL_SERVER_ERROR'),
-  'BAD_USER_INPUT',
-  'GRAPHQL_VALIDATION_FAILED',
-  'GRAPHQL_PARSE_FAILED',
-  'PERSISTED_QUERY_NOT_FOUND',
-  'PERSISTED_QUERY_NOT_SUPPORTED',
-  'OPERATION_RESOLUTION_FAILURE',
-]);
 
 export async function createApp(config: Config, deps: AppDeps = {}): Promise<App> {
   const clock = deps.clock ?? (() => new Date());
@@ -72,8 +63,8 @@ export async function createApp(config: Config, deps: AppDeps = {}): Promise<App
   await catalog.refresh();
   catalog.startRefreshing(config.policyRefreshSeconds, (error) => log('policy refresh failed', error));
 
-  const writer = new ConsentWriter(config.database.dialect);
-  const schema = await buildConsentSchema({ catalog, writer });
+  const consents = new ConsentService(catalog, new ConsentWriter(config.database.dialect));
+  const schema = await buildConsentSchema({ catalog, consents, policies: new PolicyService(catalog) });
 
   const apollo = new ApolloServer<RequestContext>({
     schema,
@@ -88,17 +79,10 @@ export async function createApp(config: Config, deps: AppDeps = {}): Promise<App
         ? ApolloServerPluginLandingPageProductionDefault({ footer: false })
         : ApolloServerPluginLandingPageLocalDefault({ footer: false, embed: true }),
     ],
-    // Unexpected failures are logged here and reach clients only as a code.
     formatError: (formatted: GraphQLFormattedError, error: unknown): GraphQLFormattedError => {
-      const code = formatted.extensions?.code;
-      if (typeof code === 'string' && CLIENT_CODES.has(code)) return formatted;
-      log('internal error', error);
-      return {
-        message: config.production ? 'Internal server error.' : formatted.message,
-        path: formatted.path,
-        locations: formatted.locations,
-        extensions: { code: 'INTERNAL_SERVER_ERROR' },
-      };
+      const masked = maskUnexpected(formatted, config.production);
+      if (masked !== formatted) log('internal error', error);
+      return masked;
     },
   });
   await apollo.start();
@@ -114,7 +98,11 @@ export async function createApp(config: Config, deps: AppDeps = {}): Promise<App
     handler(req, res).catch((error: unknown) => {
       log('request failed', error);
       if (!res.headersSent) res.writeHead(500, { 'content-type': 'application/json' });
-      res.end(JSON.stringify({ errors: [{ message: 'Internal server error.', extensions: { code: 'INTERNAL_SERVER_ERROR' } }] }));
+      res.end(
+        JSON.stringify({
+          errors: [{ message: 'Internal server error.', extensions: { code: 'INTERNAL_SERVER_ERROR' satisfies RequestErrorCode } }],
+        }),
+      );
     });
   });
 

@@ -22,7 +22,7 @@ const SNAPSHOT = { disableIdentityMap: true } as const;
 type SubjectFields = Readonly<Pick<ConsentSubjectRow, 'userId' | 'version' | 'policyVersion' | 'acceptedAt'>>;
 type ChoiceFields = Readonly<Pick<ConsentChoiceRow, 'userId' | 'purposeKey' | 'policyVersion' | 'granted' | 'decidedAt'>>;
 
-/** The decision engine's view of one user's head row and current choices (theirs alone). */
+/** The decision engine's view of one user's subject row and current choices (theirs alone). */
 export function toConsentState(subject: SubjectFields, choices: readonly ChoiceFields[]): ConsentState {
   if (subject.policyVersion == null || subject.acceptedAt == null) return { acceptance: null, choices: [] };
   const policyVersion = subject.policyVersion;

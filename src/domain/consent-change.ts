@@ -15,6 +15,14 @@ export interface PlannedError {
   readonly deadline?: Date;
 }
 
+/** How a change was made: on the acceptance screen, or later in settings. More may come (ADMIN, IMPORT). */
+export const CONSENT_CHANNELS = ['ACCEPTANCE', 'SETTINGS'] as const;
+export type ConsentChannel = (typeof CONSENT_CHANNELS)[number];
+
+/** The kinds of ledger event; each planned change becomes one event of its type. */
+export const CONSENT_EVENT_TYPES = ['POLICY_ACCEPTED', 'CHOICE_CHANGED', 'BUSINESS_PREFERENCE_CHANGED'] as const;
+export type ConsentEventType = (typeof CONSENT_EVENT_TYPES)[number];
+
 export type Change =
   | { readonly type: 'POLICY_ACCEPTED'; readonly policyVersion: string; readonly previousVersion: string | null }
   | {

@@ -1,7 +1,7 @@
 import type { ConsentState, PolicyContext } from '../domain/decision.js';
 import { needsReconsent } from '../domain/decision.js';
 import type { StoredConsent } from '../db/consent.repository.js';
-import type { PolicyCatalog } from '../policy/policy-catalog.js';
+import type { PolicyCatalog } from '../services/policy-catalog.js';
 
 /** What `User.consent` resolves to: the stored state with the policies that govern it. */
 export interface ConsentView {

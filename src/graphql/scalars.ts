@@ -1,13 +1,12 @@
 import { GraphQLError, GraphQLScalarType, Kind } from 'graphql';
+import { requestError } from '../errors.js';
 
 // Offset required: a consent deadline without a time zone is ambiguous evidence.
 const ISO_8601 = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(:\d{2}(\.\d{1,9})?)?(Z|[+-]\d{2}:\d{2})$/;
 
 function parse(value: unknown): Date {
   if (typeof value !== 'string' || !ISO_8601.test(value) || Number.isNaN(Date.parse(value))) {
-    throw new GraphQLError('DateTime must be an ISO-8601 string with a time zone, e.g. "2016-08-25T00:00:00Z".', {
-      extensions: { code: 'BAD_USER_INPUT' },
-    });
+    throw requestError('BAD_USER_INPUT', 'DateTime must be an ISO-8601 string with a time zone, e.g. "2016-08-25T00:00:00Z".');
   }
   return new Date(value);
 }

@@ -1,7 +1,8 @@
 import { printSubgraphSchema } from '@apollo/subgraph';
 import type { GraphQLSchema } from 'graphql';
-import type { ConsentWriter } from '../consent/consent-writer.js';
-import type { PolicyCatalog } from '../policy/policy-catalog.js';
+import type { ConsentService } from '../services/consent.service.js';
+import type { PolicyCatalog } from '../services/policy-catalog.js';
+import type { PolicyService } from '../services/policy.service.js';
 import { buildFederatedSchema } from './federation.js';
 import { ConsentMutationResolver } from './resolvers/consent-mutation.resolver.js';
 import { ConsentResolver } from './resolvers/consent.resolver.js';
@@ -11,7 +12,8 @@ import { UserConsentResolver } from './resolvers/user-consent.resolver.js';
 
 export interface SchemaServices {
   readonly catalog: PolicyCatalog;
-  readonly writer: ConsentWriter;
+  readonly consents: ConsentService;
+  readonly policies: PolicyService;
 }
 
 /** The subgraph schema, its resolvers bound to this app's services (not to module singletons). */
@@ -22,8 +24,8 @@ export function buildConsentSchema(services: SchemaServices | null): Promise<Gra
           [UserConsentResolver, new UserConsentResolver(services.catalog)],
           [ConsentResolver, new ConsentResolver()],
           [DataSubjectResolver, new DataSubjectResolver()],
-          [PolicyResolver, new PolicyResolver(services.catalog)],
-          [ConsentMutationResolver, new ConsentMutationResolver(services.catalog, services.writer)],
+          [PolicyResolver, new PolicyResolver(services.catalog, services.policies)],
+          [ConsentMutationResolver, new ConsentMutationResolver(services.catalog, services.consents)],
         ]
       : [],
   );

@@ -5,6 +5,7 @@
  */
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { HeaderMap, type ApolloServer } from '@apollo/server';
+import type { RequestErrorCode } from '../errors.js';
 import type { RequestContext } from '../graphql/context.js';
 
 export interface HttpHandlerOptions {
@@ -36,7 +37,7 @@ function sendJson(res: ServerResponse, status: number, body: unknown): void {
   res.end(text);
 }
 
-const badRequest = (message: string) => ({ errors: [{ message, extensions: { code: 'BAD_REQUEST' } }] });
+const badRequest = (message: string) => ({ errors: [{ message, extensions: { code: 'BAD_REQUEST' satisfies RequestErrorCode } }] });
 
 export function createHttpHandler(options: HttpHandlerOptions) {
   return async (req: IncomingMessage, res: ServerResponse): Promise<void> => {

@@ -3,7 +3,7 @@
  * Signed with JWT_SECRET, else the development secret (which production refuses).
  */
 import { parseArgs } from 'node:util';
-import { mintToken } from '../auth/mint-token.js';
+import { mintToken } from '../auth/token-signer.js';
 import { parseConfig } from '../config.js';
 
 const { values } = parseArgs({

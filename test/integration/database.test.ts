@@ -2,7 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { MikroORM } from '@mikro-orm/core';
 import type { EntityManager as SqlEntityManager } from '@mikro-orm/knex';
 import { createApp } from '../../src/app.js';
-import { mintToken } from '../../src/auth/mint-token.js';
+import { mintToken } from '../../src/auth/token-signer.js';
 import { insertPolicy } from '../../src/db/policy.repository.js';
 import { inTransaction } from '../../src/db/transaction.js';
 import { WHATSAPP_2016 } from '../../src/policies/bundled.js';

@@ -8,7 +8,7 @@ import { stripVTControlCharacters } from 'node:util';
 import { print, type DocumentNode } from 'graphql';
 import type { TypedDocumentNode } from '@graphql-typed-document-node/core';
 import { createApp, type App } from '../../src/app.js';
-import { mintToken } from '../../src/auth/mint-token.js';
+import { mintToken } from '../../src/auth/token-signer.js';
 import { parseConfig } from '../../src/config.js';
 import { createTestDatabase, type Dialect, type TestDatabase } from './database.js';
 

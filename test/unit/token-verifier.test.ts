@@ -2,7 +2,7 @@ import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { exportJWK, exportSPKI, generateKeyPair, SignJWT } from 'jose';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
-import { mintToken } from '../../src/auth/mint-token.js';
+import { mintToken } from '../../src/auth/token-signer.js';
 import { createTokenVerifier } from '../../src/auth/token-verifier.js';
 
 const SECRET = 'a-secret-long-enough-for-hs256-signing';

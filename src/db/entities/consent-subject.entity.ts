@@ -1,9 +1,10 @@
 import { defineEntity, type InferEntity } from '@mikro-orm/core';
 
 /**
- * The head of one user's consent: the version they accepted, when, and the
- * write counter behind `Consent.version`. Every write locks this row first,
- * so concurrent writes for one user are serialised.
+ * The subject row: one per data subject (user) this service has written
+ * for, holding the version they accepted, when, and the write counter behind
+ * `Consent.version`. Every write locks this row first, so concurrent writes
+ * for one user are serialised.
  */
 export const ConsentSubjectEntity = defineEntity({
   name: 'ConsentSubjectEntity',

@@ -1,7 +1,7 @@
 import { Arg, Ctx, FieldResolver, ID, Int, Resolver, Root } from 'type-graphql';
-import { GraphQLError } from 'graphql';
 import { decideBusinessMessage, effectiveChoices, type BusinessPreference } from '../../domain/decision.js';
 import { loadHistoryPage } from '../../db/consent.repository.js';
+import { requestError } from '../../errors.js';
 import type { ConsentEventRow } from '../../db/entities/consent-event.entity.js';
 import { requireLedgerReader } from '../authorization.js';
 import type { ConsentView } from '../consent-view.js';
@@ -16,7 +16,7 @@ const encodeCursor = (id: number) => Buffer.from(`consent-event:${id}`).toString
 
 function decodeCursor(cursor: string): number {
   const match = /^consent-event:(\d+)$/.exec(Buffer.from(cursor, 'base64url').toString());
-  if (!match) throw new GraphQLError('`after` is not a cursor this API issued.', { extensions: { code: 'BAD_USER_INPUT' } });
+  if (!match) throw requestError('BAD_USER_INPUT', '`after` is not a cursor this API issued.');
   return Number(match[1]);
 }
 
@@ -93,7 +93,7 @@ export class ConsentResolver {
     requireLedgerReader(ctx, view.userId);
     const size = first ?? 20;
     if (!Number.isInteger(size) || size < 1 || size > HISTORY_PAGE_MAX) {
-      throw new GraphQLError(`first must be from 1 to ${HISTORY_PAGE_MAX}.`, { extensions: { code: 'BAD_USER_INPUT' } });
+      throw requestError('BAD_USER_INPUT', `first must be from 1 to ${HISTORY_PAGE_MAX}.`);
     }
     const page = await loadHistoryPage(ctx.em, view.userId, size, after ? decodeCursor(after) : null);
     const edges = page.rows.map((row) => ({ cursor: encodeCursor(row.id), node: toEvent(row) }));

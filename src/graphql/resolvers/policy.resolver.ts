@@ -1,17 +1,13 @@
-import { UniqueConstraintViolationException } from '@mikro-orm/core';
-import { isDeepStrictEqual } from 'node:util';
 import { Arg, Ctx, FieldResolver, Mutation, Query, Resolver, Root } from 'type-graphql';
 import type { Policy } from '../../domain/policy.js';
-import { validatePolicyDraft, type PolicyDraft } from '../../domain/policy-validation.js';
-import { insertPolicy } from '../../db/policy.repository.js';
-import { inTransaction } from '../../db/transaction.js';
-import type { PolicyCatalog } from '../../policy/policy-catalog.js';
+import type { PolicyDraft } from '../../domain/policy-validation.js';
+import type { PolicyCatalog } from '../../services/policy-catalog.js';
+import type { PolicyService } from '../../services/policy.service.js';
 import { requirePolicyPublisher } from '../authorization.js';
 import type { RequestContext } from '../context.js';
 import { PublishPrivacyPolicyInput } from '../types/inputs.js';
-import { PublishPrivacyPolicyPayload } from '../types/payload.type.js';
+import { PublishPrivacyPolicyPayload, toUserErrors } from '../types/payload.type.js';
 import { PolicyStatus, type PolicyStatusValue, PrivacyPolicy } from '../types/policy.type.js';
-import { toUserErrors } from './consent-mutation.resolver.js';
 
 function toDraft(input: PublishPrivacyPolicyInput): PolicyDraft {
   return {
@@ -34,15 +30,12 @@ function toDraft(input: PublishPrivacyPolicyInput): PolicyDraft {
   };
 }
 
-const sameContent = (a: PolicyDraft, b: Policy) =>
-  isDeepStrictEqual(
-    { ...a, effectiveAt: a.effectiveAt.getTime() },
-    { version: b.version, url: b.url, effectiveAt: b.effectiveAt.getTime(), purposes: b.purposes, prohibitions: b.prohibitions },
-  );
-
 @Resolver(() => PrivacyPolicy)
 export class PolicyResolver {
-  constructor(private readonly catalog: PolicyCatalog) {}
+  constructor(
+    private readonly catalog: PolicyCatalog,
+    private readonly policies: PolicyService,
+  ) {}
 
   @Query(() => PrivacyPolicy, { nullable: true, description: 'A policy version; the one live now when version is omitted.' })
   async privacyPolicy(
@@ -73,27 +66,8 @@ export class PolicyResolver {
     @Arg('input', () => PublishPrivacyPolicyInput) input: PublishPrivacyPolicyInput,
     @Ctx() ctx: RequestContext,
   ): Promise<PublishPrivacyPolicyPayload> {
-    const principal = requirePolicyPublisher(ctx);
-    await this.catalog.refresh();
-    const draft = toDraft(input);
-    const existing = this.catalog.get(draft.version);
-    if (existing && sameContent(draft, existing)) return { policy: existing, userErrors: [] };
-
-    const errors = validatePolicyDraft(draft, this.catalog.all(), ctx.now);
-    if (errors.length > 0) return { policy: null, userErrors: toUserErrors(errors) };
-    const policy: Policy = { ...draft, publishedAt: ctx.now };
-    try {
-      await inTransaction(ctx.em, (tx) => insertPolicy(tx, policy, principal.subject));
-    } catch (error) {
-      if (!(error instanceof UniqueConstraintViolationException)) throw error;
-      return {
-        policy: null,
-        userErrors: toUserErrors([
-          { code: 'POLICY_VERSION_EXISTS', message: `Policy version "${draft.version}" already exists.`, field: ['input', 'version'] },
-        ]),
-      };
-    }
-    this.catalog.add(policy);
-    return { policy, userErrors: [] };
+    const { subject } = requirePolicyPublisher(ctx);
+    const outcome = await this.policies.publish(ctx.em, subject, toDraft(input), ctx.now);
+    return { policy: outcome.policy, userErrors: toUserErrors(outcome.userErrors) };
   }
 }

@@ -1,6 +1,6 @@
 import { Arg, Ctx, FieldResolver, Resolver, Root } from 'type-graphql';
 import { decideAll, decideSharing } from '../../domain/decision.js';
-import type { PolicyCatalog } from '../../policy/policy-catalog.js';
+import type { PolicyCatalog } from '../../services/policy-catalog.js';
 import { requireConsentReader } from '../authorization.js';
 import { toConsentView, type ConsentView } from '../consent-view.js';
 import type { RequestContext } from '../context.js';

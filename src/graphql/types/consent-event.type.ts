@@ -1,8 +1,12 @@
 import { Field, Int, ObjectType, registerEnumType } from 'type-graphql';
+import {
+  CONSENT_CHANNELS,
+  CONSENT_EVENT_TYPES,
+  type ConsentChannel as ConsentChannelValue,
+  type ConsentEventType as ConsentEventTypeValue,
+} from '../../domain/consent-change.js';
 import { DateTimeScalar } from '../scalars.js';
 
-export const CONSENT_EVENT_TYPES = ['POLICY_ACCEPTED', 'CHOICE_CHANGED', 'BUSINESS_PREFERENCE_CHANGED'] as const;
-export type ConsentEventTypeValue = (typeof CONSENT_EVENT_TYPES)[number];
 export const ConsentEventType = Object.fromEntries(CONSENT_EVENT_TYPES.map((t) => [t, t])) as {
   [K in ConsentEventTypeValue]: K;
 };
@@ -16,8 +20,6 @@ registerEnumType(ConsentEventType, {
   },
 });
 
-export const CONSENT_CHANNELS = ['ACCEPTANCE', 'SETTINGS'] as const;
-export type ConsentChannelValue = (typeof CONSENT_CHANNELS)[number];
 export const ConsentChannel = Object.fromEntries(CONSENT_CHANNELS.map((t) => [t, t])) as { [K in ConsentChannelValue]: K };
 registerEnumType(ConsentChannel, {
   name: 'ConsentChannel',

@@ -1,4 +1,6 @@
 import { Field, ObjectType } from 'type-graphql';
+import type { PlannedError } from '../../domain/consent-change.js';
+import { USER_ERROR_CODES } from '../../errors.js';
 import { DateTimeScalar } from '../scalars.js';
 import { Consent } from './consent.type.js';
 import { PrivacyPolicy } from './policy.type.js';
@@ -6,8 +8,7 @@ import { PrivacyPolicy } from './policy.type.js';
 @ObjectType({ description: 'A problem with the request that the caller can fix. Nothing was changed.', simpleResolvers: true })
 export class UserError {
   @Field(() => String, {
-    description:
-      'Stable code: INVALID_INPUT, UNKNOWN_PURPOSE, PURPOSE_NOT_OPTIONAL, CHANGE_WINDOW_CLOSED, POLICY_NOT_ACCEPTED, UNKNOWN_POLICY_VERSION, POLICY_NOT_LIVE, POLICY_VERSION_EXISTS, CONTRADICTORY_POLICY, IDEMPOTENCY_KEY_REUSED.',
+    description: `Stable code: ${Object.keys(USER_ERROR_CODES).join(', ')}.`,
   })
   code!: string;
 
@@ -37,4 +38,8 @@ export class PublishPrivacyPolicyPayload {
 
   @Field(() => [UserError], { description: 'Why publishing was refused; empty when it succeeded.' })
   userErrors!: UserError[];
+}
+
+export function toUserErrors(errors: readonly PlannedError[]): UserError[] {
+  return errors.map((e) => ({ code: e.code, message: e.message, field: e.field.map(String), deadline: e.deadline ?? null }));
 }

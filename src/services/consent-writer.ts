@@ -1,6 +1,6 @@
 /**
  * Records consent changes. Each write is one transaction that locks the
- * user's head row, replays a known idempotency key or plans the change with
+ * user's subject row, replays a known idempotency key or plans the change with
  * the pure planner, then updates the projection and appends one ledger event
  * per change: all of it, or (on any refusal or failure) none of it.
  */
@@ -8,7 +8,7 @@ import { createHash } from 'node:crypto';
 import { LockMode } from '@mikro-orm/core';
 import type { EntityManager } from '@mikro-orm/knex';
 import type { BusinessPreference, ConsentState } from '../domain/decision.js';
-import type { Change, Plan, PlannedError } from '../domain/consent-change.js';
+import type { Change, ConsentChannel, Plan, PlannedError } from '../domain/consent-change.js';
 import { toBusinessPreference, toConsentState } from '../db/consent.repository.js';
 import { BusinessPreferenceEntity } from '../db/entities/business-preference.entity.js';
 import { ConsentChoiceEntity } from '../db/entities/consent-choice.entity.js';
@@ -17,13 +17,12 @@ import { ConsentSubjectEntity, type ConsentSubjectRow } from '../db/entities/con
 import { IdempotencyRecordEntity } from '../db/entities/idempotency-record.entity.js';
 import { inTransaction } from '../db/transaction.js';
 import type { DatabaseConfig } from '../config.js';
-import type { ConsentChannelValue } from '../graphql/types/consent-event.type.js';
 
 export interface WriteContext {
   readonly userId: string;
   /** Who acted: the token subject (the user themself, for consent writes). */
   readonly actor: string;
-  readonly channel: ConsentChannelValue;
+  readonly channel: ConsentChannel;
   readonly requestId: string;
   readonly idempotencyKey: string | null;
   readonly now: Date;
@@ -105,7 +104,7 @@ export class ConsentWriter {
   }
 
   /**
-   * Creates the head row if this is the user's first write, then locks it
+   * Creates the subject row if this is the user's first write, then locks it
    * (SELECT … FOR UPDATE on PostgreSQL; SQLite serialises writers itself),
    * so two writes for one user never interleave.
    */
@@ -133,7 +132,7 @@ export class ConsentWriter {
     changes: readonly Change[],
     ctx: WriteContext,
   ): Promise<void> {
-    const head = { version: subject.version, policyVersion: subject.policyVersion ?? null, acceptedAt: subject.acceptedAt ?? null };
+    const row = { version: subject.version, policyVersion: subject.policyVersion ?? null, acceptedAt: subject.acceptedAt ?? null };
     const event = {
       userId: ctx.userId,
       consentVersion: subject.version,
@@ -142,7 +141,7 @@ export class ConsentWriter {
       occurredAt: ctx.now,
       requestId: ctx.requestId,
       idempotencyKey: ctx.idempotencyKey,
-      policyVersion: head.policyVersion,
+      policyVersion: row.policyVersion,
       purposeKey: null as string | null,
       choiceGroup: null as string | null,
       businessId: null as string | null,
@@ -154,8 +153,8 @@ export class ConsentWriter {
     for (const change of changes) {
       switch (change.type) {
         case 'POLICY_ACCEPTED':
-          head.policyVersion = change.policyVersion;
-          head.acceptedAt = ctx.now;
+          row.policyVersion = change.policyVersion;
+          row.acceptedAt = ctx.now;
           // Choices were made under the previous version; they do not carry over.
           await tx.nativeDelete(ConsentChoiceEntity, { userId: ctx.userId });
           events.push({
@@ -232,7 +231,7 @@ export class ConsentWriter {
     await tx.nativeUpdate(
       ConsentSubjectEntity,
       { userId: ctx.userId },
-      { version: head.version, policyVersion: head.policyVersion, acceptedAt: head.acceptedAt, updatedAt: ctx.now },
+      { version: row.version, policyVersion: row.policyVersion, acceptedAt: row.acceptedAt, updatedAt: ctx.now },
     );
     await tx.insertMany(ConsentEventEntity, events);
   }

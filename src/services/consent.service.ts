@@ -1,0 +1,132 @@
+/**
+ * The consent write use cases: accept the live policy version, change
+ * choices, set a business preference. Each runs as one transaction of the
+ * writer, planned by the pure planner against the state locked inside it, so
+ * every write is recorded completely (state and ledger) or not at all.
+ * Callers have already decided that the actor may write for `userId`.
+ */
+import type { EntityManager } from '@mikro-orm/knex';
+import type { BusinessMessageCategory } from '../domain/decision.js';
+import {
+  planAcceptance,
+  planBusinessPreference,
+  planChoiceUpdate,
+  type ChoiceRequest,
+  type ConsentChannel,
+  type Plan,
+  type PlannedError,
+} from '../domain/consent-change.js';
+import type { ConsentWriter, LockedState } from './consent-writer.js';
+import type { PolicyCatalog } from './policy-catalog.js';
+
+export const IDEMPOTENCY_KEY_MAX = 255;
+
+/** Who writes, for whom, and when: one request's facts. */
+export interface ConsentWriteRequest {
+  readonly userId: string;
+  /** Who acted: the token subject (the user themself, for consent writes). */
+  readonly actor: string;
+  readonly requestId: string;
+  readonly now: Date;
+}
+
+export interface ConsentWriteOutcome {
+  readonly userErrors: readonly PlannedError[];
+  /** The user's Consent.version after the write; null when the input was refused before the transaction. */
+  readonly consentVersion: number | null;
+}
+
+interface Idempotent {
+  readonly idempotencyKey?: string | null;
+}
+
+export interface AcceptPolicyCommand extends Idempotent {
+  readonly version: string;
+  readonly choices?: readonly ChoiceRequest[] | null;
+}
+
+export interface UpdateChoicesCommand extends Idempotent {
+  readonly choices: readonly ChoiceRequest[];
+}
+
+export interface SetBusinessPreferenceCommand extends Idempotent {
+  readonly businessId: string;
+  readonly category?: BusinessMessageCategory | null;
+  readonly allowed?: boolean | null;
+  readonly blocked?: boolean | null;
+}
+
+export class ConsentService {
+  constructor(
+    private readonly catalog: PolicyCatalog,
+    private readonly writer: ConsentWriter,
+  ) {}
+
+  async acceptPrivacyPolicy(em: EntityManager, request: ConsentWriteRequest, command: AcceptPolicyCommand): Promise<ConsentWriteOutcome> {
+    // A version published on another instance may not have reached this one yet.
+    if (!this.catalog.get(command.version)) await this.catalog.refresh();
+    return this.write(em, request, 'acceptPrivacyPolicy', 'ACCEPTANCE', command, ({ state }) =>
+      planAcceptance(this.catalog.all(), state, command.version, command.choices ?? [], request.now),
+    );
+  }
+
+  updateConsent(em: EntityManager, request: ConsentWriteRequest, command: UpdateChoicesCommand): Promise<ConsentWriteOutcome> {
+    return this.write(em, request, 'updateConsent', 'SETTINGS', command, ({ state }) =>
+      planChoiceUpdate(
+        state.acceptance ? (this.catalog.get(state.acceptance.policyVersion) ?? null) : null,
+        state,
+        command.choices,
+        request.now,
+      ),
+    );
+  }
+
+  setBusinessMessagingPreference(
+    em: EntityManager,
+    request: ConsentWriteRequest,
+    command: SetBusinessPreferenceCommand,
+  ): Promise<ConsentWriteOutcome> {
+    return this.write(
+      em,
+      request,
+      'setBusinessMessagingPreference',
+      'SETTINGS',
+      command,
+      ({ businessPreferences }) =>
+        planBusinessPreference(businessPreferences.find((p) => p.businessId === command.businessId) ?? null, command),
+      true,
+    );
+  }
+
+  private async write(
+    em: EntityManager,
+    request: ConsentWriteRequest,
+    operation: string,
+    channel: ConsentChannel,
+    command: Idempotent,
+    plan: (locked: LockedState) => Plan,
+    withBusinessPreferences = false,
+  ): Promise<ConsentWriteOutcome> {
+    const key = command.idempotencyKey ?? null;
+    if (key !== null && (key.length === 0 || key.length > IDEMPOTENCY_KEY_MAX)) {
+      return {
+        userErrors: [
+          {
+            code: 'INVALID_INPUT',
+            message: `idempotencyKey must be 1 to ${IDEMPOTENCY_KEY_MAX} characters.`,
+            field: ['input', 'idempotencyKey'],
+          },
+        ],
+        consentVersion: null,
+      };
+    }
+    return this.writer.write(
+      em,
+      { userId: request.userId, actor: request.actor, channel, requestId: request.requestId, idempotencyKey: key, now: request.now },
+      operation,
+      command,
+      plan,
+      { withBusinessPreferences },
+    );
+  }
+}
