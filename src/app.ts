@@ -13,13 +13,13 @@ import {
   ApolloServerPluginLandingPageProductionDefault,
 } from '@apollo/server/plugin/landingPage/default';
 import { MikroORM } from '@mikro-orm/core';
-import type { GraphQLFormattedError } from 'graphql';
+import { GraphQLError, type GraphQLFormattedError } from 'graphql';
 import { createTokenVerifier } from './auth/token-verifier.js';
 import type { Config } from './config.js';
 import { ConsentService } from './services/consent.service.js';
 import { ConsentWriter } from './services/consent-writer.js';
 import { ormOptions } from './db/orm.config.js';
-import { maskUnexpected, type RequestErrorCode } from './errors.js';
+import { maskUnexpected, REQUEST_ERROR_CODES, type RequestErrorCode } from './errors.js';
 import { createContextFactory, type RequestContext } from './graphql/context.js';
 import { buildConsentSchema } from './graphql/schema.js';
 import { createHttpHandler } from './http/server.js';
@@ -80,6 +80,12 @@ export async function createApp(config: Config, deps: AppDeps = {}): Promise<App
         : ApolloServerPluginLandingPageLocalDefault({ footer: false, embed: true }),
     ],
     formatError: (formatted: GraphQLFormattedError, error: unknown): GraphQLFormattedError => {
+      // Apollo files every validation rule's error under GRAPHQL_VALIDATION_FAILED; ours carry a catalogue code.
+      const own =
+        error instanceof GraphQLError && error.originalError instanceof GraphQLError ? error.originalError.extensions.code : undefined;
+      if (formatted.extensions?.code === 'GRAPHQL_VALIDATION_FAILED' && typeof own === 'string' && own in REQUEST_ERROR_CODES) {
+        return { ...formatted, extensions: { ...formatted.extensions, code: own } };
+      }
       const masked = maskUnexpected(formatted, config.production);
       if (masked !== formatted) log('internal error', error);
       return masked;
@@ -87,10 +93,11 @@ export async function createApp(config: Config, deps: AppDeps = {}): Promise<App
   });
   await apollo.start();
 
-  const context = createContextFactory({ orm, verifyToken: await createTokenVerifier(config.jwt), clock });
+  const context = createContextFactory({ orm, clock });
   const handler = createHttpHandler({
     apollo,
     context,
+    authenticate: await createTokenVerifier(config.jwt),
     maxBodyBytes: config.maxBodyBytes,
     ready: async () => orm.isConnected(),
   });

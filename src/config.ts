@@ -28,6 +28,8 @@ export interface Config {
     readonly key: JwtKeyConfig;
     readonly issuer: string | null;
     readonly audience: string | null;
+    /** Tokens without exp, or living longer than this (exp − iat, or exp − now), are refused. */
+    readonly maxLifetimeSeconds: number;
   };
   readonly maxBodyBytes: number;
   readonly policyRefreshSeconds: number;
@@ -110,7 +112,12 @@ export function parseConfig(env: Env): Config {
     port: integer('PORT', 4001, 0, 65535),
     database,
     migrateOnStart: flag('MIGRATE_ON_START', true),
-    jwt: { key, issuer: value('JWT_ISSUER') ?? null, audience: value('JWT_AUDIENCE') ?? null },
+    jwt: {
+      key,
+      issuer: value('JWT_ISSUER') ?? null,
+      audience: value('JWT_AUDIENCE') ?? null,
+      maxLifetimeSeconds: integer('JWT_MAX_LIFETIME_SECONDS', 86_400, 60, 31_536_000),
+    },
     maxBodyBytes: integer('MAX_BODY_BYTES', 1_048_576, 1_024, 104_857_600),
     policyRefreshSeconds: integer('POLICY_REFRESH_SECONDS', 10, 0, 86_400),
     introspection: flag('INTROSPECTION', !production),

@@ -31,10 +31,22 @@ export type UserErrorCode = keyof typeof USER_ERROR_CODES;
 
 /** Request errors this service raises itself. */
 export const REQUEST_ERROR_CODES = {
-  UNAUTHENTICATED: 'No valid bearer token was presented.',
+  UNAUTHENTICATED:
+    'No valid bearer token was presented (HTTP 401 when an Authorization header was sent but is malformed, forged, expired or too long-lived).',
+  AUTHENTICATION_UNAVAILABLE:
+    "The identity provider's keys (JWKS_URL) could not be fetched, so the token could not be checked (HTTP 503; retry).",
   FORBIDDEN: 'The token is valid but may not read or change this data.',
+  GATEWAY_SECRET_REQUIRED: 'The shared gateway secret header is missing or wrong: this subgraph answers only its gateway (HTTP 403).',
   BAD_REQUEST: 'The HTTP request itself is malformed or too large.',
-  BAD_USER_INPUT: 'An argument is out of range or malformed, such as a page size or a cursor this API did not issue.',
+  BAD_USER_INPUT:
+    'An argument, variable or representation is malformed: an id with control characters or over its length, a NUL character, a foreign cursor.',
+  TOO_MANY_REPRESENTATIONS: 'More `_entities` representations in one request than MAX_REPRESENTATIONS allows.',
+  TOO_MANY_ALIASES: 'More aliases than MAX_ALIASES (MAX_ALIASES_ANONYMOUS without a token) allows.',
+  QUERY_TOO_DEEP: 'Fields nested deeper than MAX_DEPTH allows.',
+  TOO_MANY_DIRECTIVES: 'More directives than MAX_DIRECTIVES allows.',
+  TOO_MANY_TOKENS: 'The document has more lexical tokens than MAX_TOKENS allows.',
+  QUERY_TOO_COSTLY: 'The estimated cost exceeds MAX_COST (MAX_COST_ANONYMOUS without a token).',
+  OPERATION_NOT_SAFELISTED: 'Only the persisted documents of PERSISTED_DOCUMENTS are served, by their id.',
   INTERNAL_SERVER_ERROR: 'Something failed on our side; nothing was changed.',
 } as const;
 
@@ -54,9 +66,11 @@ const CLIENT_FACING: ReadonlySet<string> = new Set([
   ...Object.keys(PROTOCOL_ERROR_CODES),
 ]);
 
-export function requestError(code: RequestErrorCode, message: string): GraphQLError {
-  return new GraphQLError(message, { extensions: { code } });
+export function requestError(code: RequestErrorCode, message: string, httpStatus?: number): GraphQLError {
+  return new GraphQLError(message, { extensions: httpStatus ? { code, http: { status: httpStatus } } : { code } });
 }
+
+export const badUserInput = (message: string): GraphQLError => requestError('BAD_USER_INPUT', message);
 
 export const unauthenticated = (): GraphQLError =>
   requestError('UNAUTHENTICATED', 'Sign in: send a valid bearer token in the Authorization header.');
@@ -77,4 +91,25 @@ export function maskUnexpected(formatted: GraphQLFormattedError, production: boo
     locations: formatted.locations,
     extensions: { code: 'INTERNAL_SERVER_ERROR' },
   };
+}
+
+/**
+ * A request refused at the HTTP front, before any GraphQL runs: its status,
+ * the headers that explain it (WWW-Authenticate, Retry-After) and one typed error.
+ */
+export class RefusedRequest extends Error {
+  constructor(
+    readonly code: RequestErrorCode,
+    message: string,
+    readonly status: number,
+    readonly headers: Readonly<Record<string, string>> = {},
+  ) {
+    super(message);
+    this.name = 'RefusedRequest';
+  }
+
+  /** The GraphQL response body: one error with its code, no data. */
+  toBody(): { errors: { message: string; extensions: { code: RequestErrorCode } }[] } {
+    return { errors: [{ message: this.message, extensions: { code: this.code } }] };
+  }
 }

@@ -5,12 +5,15 @@
  */
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { HeaderMap, type ApolloServer } from '@apollo/server';
-import type { RequestErrorCode } from '../errors.js';
+import type { Principal } from '../auth/principal.js';
+import { RefusedRequest, type RequestErrorCode } from '../errors.js';
 import type { RequestContext } from '../graphql/context.js';
 
 export interface HttpHandlerOptions {
   readonly apollo: ApolloServer<RequestContext>;
-  readonly context: (headers: HeaderMap) => Promise<RequestContext>;
+  readonly context: (headers: HeaderMap, principal: Principal | null) => Promise<RequestContext>;
+  /** The Authorization header's principal, null when none was sent; throws RefusedRequest. */
+  readonly authenticate: (authorization: string | undefined) => Promise<Principal | null>;
   readonly maxBodyBytes: number;
   /** Readiness: resolves when the database answers. */
   readonly ready: () => Promise<boolean>;
@@ -31,13 +34,16 @@ async function readBody(req: IncomingMessage, limit: number): Promise<string> {
   return Buffer.concat(chunks).toString('utf8');
 }
 
-function sendJson(res: ServerResponse, status: number, body: unknown): void {
+function sendJson(res: ServerResponse, status: number, body: unknown, headers: Readonly<Record<string, string>> = {}): void {
   const text = JSON.stringify(body);
-  res.writeHead(status, { 'content-type': 'application/json; charset=utf-8', 'content-length': Buffer.byteLength(text) });
+  res.writeHead(status, { ...headers, 'content-type': 'application/json; charset=utf-8', 'content-length': Buffer.byteLength(text) });
   res.end(text);
 }
 
 const badRequest = (message: string) => ({ errors: [{ message, extensions: { code: 'BAD_REQUEST' satisfies RequestErrorCode } }] });
+
+// Stored with every ledger event and echoed in logs: visible ASCII only, the column's length.
+const REQUEST_ID = /^[\x21-\x7e]{1,128}$/;
 
 export function createHttpHandler(options: HttpHandlerOptions) {
   return async (req: IncomingMessage, res: ServerResponse): Promise<void> => {
@@ -53,6 +59,18 @@ export function createHttpHandler(options: HttpHandlerOptions) {
     for (const [name, value] of Object.entries(req.headers)) {
       if (value !== undefined) headers.set(name, Array.isArray(value) ? value.join(', ') : value);
     }
+    const requestId = headers.get('x-request-id');
+    if (requestId !== undefined && !REQUEST_ID.test(requestId)) {
+      return sendJson(res, 400, badRequest('x-request-id must be 1 to 128 visible ASCII characters.'));
+    }
+    let principal: Principal | null;
+    try {
+      principal = await options.authenticate(headers.get('authorization'));
+    } catch (error) {
+      if (!(error instanceof RefusedRequest)) throw error;
+      return sendJson(res, error.status, error.toBody(), error.headers);
+    }
+
     let body: unknown;
     try {
       const raw = await readBody(req, options.maxBodyBytes);
@@ -64,7 +82,7 @@ export function createHttpHandler(options: HttpHandlerOptions) {
 
     const response = await options.apollo.executeHTTPGraphQLRequest({
       httpGraphQLRequest: { method: req.method ?? 'GET', headers, search: url.search, body },
-      context: () => options.context(headers),
+      context: () => options.context(headers, principal),
     });
     for (const [name, value] of response.headers) res.setHeader(name, value);
     res.statusCode = response.status ?? 200;

@@ -66,4 +66,12 @@ describe('configuration', () => {
     expect(parseConfig(env)).toMatchObject({ production: true, introspection: false, jwt: { key: { kind: 'jwks' } } });
     expect(parseConfig({ ...env, INTROSPECTION: 'true' }).introspection).toBe(true);
   });
+
+  it('bounds token lifetimes at 24 hours unless JWT_MAX_LIFETIME_SECONDS says otherwise', () => {
+    expect(parseConfig({}).jwt.maxLifetimeSeconds).toBe(86_400);
+    expect(parseConfig({ JWT_MAX_LIFETIME_SECONDS: '3600' }).jwt.maxLifetimeSeconds).toBe(3600);
+    expect(problems({ JWT_MAX_LIFETIME_SECONDS: '0' })).toEqual([
+      'JWT_MAX_LIFETIME_SECONDS must be a whole number from 60 to 31536000, got "0"',
+    ]);
+  });
 });
