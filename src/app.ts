@@ -21,6 +21,7 @@ import { ConsentWriter } from './services/consent-writer.js';
 import { ormOptions } from './db/orm.config.js';
 import { maskUnexpected, REQUEST_ERROR_CODES, type RequestErrorCode } from './errors.js';
 import { createContextFactory, type RequestContext } from './graphql/context.js';
+import { NoNulInStringLiteralsRule, nulFreeVariablesPlugin } from './graphql/input-guard.js';
 import { buildConsentSchema } from './graphql/schema.js';
 import { createHttpHandler } from './http/server.js';
 import { ensureInitialPolicy } from './services/initial-policy.js';
@@ -72,7 +73,9 @@ export async function createApp(config: Config, deps: AppDeps = {}): Promise<App
     includeStacktraceInErrorResponses: !config.production,
     // main.ts owns the signals and closes HTTP, Apollo and the database in order.
     stopOnTerminationSignals: false,
+    validationRules: [NoNulInStringLiteralsRule],
     plugins: [
+      nulFreeVariablesPlugin(),
       // Answers are per-user and never cached; the plugin would instrument every field.
       ApolloServerPluginCacheControlDisabled(),
       config.production

@@ -6,8 +6,10 @@
  */
 import { buildSubgraphSchema } from '@apollo/subgraph';
 import { printSchemaWithDirectives } from '@graphql-tools/utils';
-import { parse, type GraphQLSchema } from 'graphql';
+import { parse, type GraphQLFieldResolver, type GraphQLSchema } from 'graphql';
 import { buildSchema, createResolversMap, getMetadataStorage, type ContainerType, type NonEmptyArray } from 'type-graphql';
+import { userIdProblem } from '../auth/user-id.js';
+import { badUserInput } from '../errors.js';
 import { resolveUserReference } from './resolvers/user.reference.js';
 import { DateTimeScalar } from './scalars.js';
 
@@ -38,5 +40,37 @@ export async function buildFederatedSchema(resolvers: NonEmptyArray<Function>, c
   if (!user || '__resolveReference' in user) throw new Error('User must exist and have exactly one reference resolver');
   user.__resolveReference = resolveUserReference;
 
-  return buildSubgraphSchema({ typeDefs, resolvers: resolverMap as never });
+  const subgraph = buildSubgraphSchema({ typeDefs, resolvers: resolverMap as never });
+  isolateMalformedRepresentations(subgraph);
+  return subgraph;
+}
+
+/** Why a representation cannot name a User, or null when it can. */
+function representationProblem(representation: unknown): string | null {
+  if (typeof representation !== 'object' || representation === null) return 'is not an object';
+  const { __typename, id } = representation as { __typename?: unknown; id?: unknown };
+  if (__typename !== 'User') return '__typename must be "User", the one entity this subgraph resolves';
+  const problem = userIdProblem(id);
+  return problem === null ? null : `id ${problem}`;
+}
+
+/**
+ * @apollo/subgraph resolves `_entities` in one `map`, so one malformed
+ * representation (an unknown typename, an id PostgreSQL cannot store) would
+ * fail the whole batch, and with it every other user the gateway asked
+ * about. Malformed ones become their own errors, in place; the rest resolve
+ * (batched) as usual.
+ */
+function isolateMalformedRepresentations(schema: GraphQLSchema): void {
+  const field = schema.getQueryType()?.getFields()._entities;
+  if (!field?.resolve) throw new Error('A subgraph schema must have Query._entities');
+  const resolveEntities = field.resolve as GraphQLFieldResolver<unknown, unknown, { representations: readonly unknown[] }>;
+  field.resolve = (source, args: { representations: readonly unknown[] }, context, info) => {
+    const problems = args.representations.map(representationProblem);
+    if (problems.every((p) => p === null)) return resolveEntities(source, args, context, info);
+    const valid = args.representations.filter((_, i) => problems[i] === null);
+    const resolved = resolveEntities(source, { representations: valid }, context, info) as readonly unknown[];
+    let next = 0;
+    return problems.map((problem, i): unknown => (problem === null ? resolved[next++] : badUserInput(`Representation ${i} ${problem}.`)));
+  };
 }

@@ -108,12 +108,13 @@ export class ConsentService {
     withBusinessPreferences = false,
   ): Promise<ConsentWriteOutcome> {
     const key = command.idempotencyKey ?? null;
-    if (key !== null && (key.length === 0 || key.length > IDEMPOTENCY_KEY_MAX)) {
+    // Control characters: PostgreSQL refuses NUL, and the key is echoed into logs and the ledger.
+    if (key !== null && (key.length === 0 || key.length > IDEMPOTENCY_KEY_MAX || /\p{Cc}/u.test(key))) {
       return {
         userErrors: [
           {
             code: 'INVALID_INPUT',
-            message: `idempotencyKey must be 1 to ${IDEMPOTENCY_KEY_MAX} characters.`,
+            message: `idempotencyKey must be 1 to ${IDEMPOTENCY_KEY_MAX} characters, none of them control characters.`,
             field: ['input', 'idempotencyKey'],
           },
         ],

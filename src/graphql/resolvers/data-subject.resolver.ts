@@ -1,4 +1,6 @@
 import { Arg, Ctx, ID, Query, Resolver } from 'type-graphql';
+import { userIdProblem } from '../../auth/user-id.js';
+import { badUserInput } from '../../errors.js';
 import { requireConsentReader, requirePrincipal } from '../authorization.js';
 import type { RequestContext } from '../context.js';
 import { User } from '../types/user.type.js';
@@ -11,7 +13,10 @@ export class DataSubjectResolver {
     id: string | null | undefined,
     @Ctx() ctx: RequestContext,
   ): User {
-    const userId = id ?? requirePrincipal(ctx).subject;
+    const principal = requirePrincipal(ctx);
+    const problem = id == null ? null : userIdProblem(id);
+    if (problem !== null) throw badUserInput(`id ${problem}.`);
+    const userId = id ?? principal.subject;
     requireConsentReader(ctx, userId);
     return { id: userId };
   }
