@@ -19,6 +19,7 @@ import type { Config } from './config.js';
 import { ConsentService } from './services/consent.service.js';
 import { ConsentWriter } from './services/consent-writer.js';
 import { ormOptions } from './db/orm.config.js';
+import { PolicyPublicationListener } from './db/policy-publications.js';
 import { maskUnexpected, REQUEST_ERROR_CODES, type RequestErrorCode } from './errors.js';
 import { createContextFactory, type RequestContext } from './graphql/context.js';
 import { NoNulInStringLiteralsRule, nulFreeVariablesPlugin } from './graphql/input-guard.js';
@@ -63,6 +64,12 @@ export async function createApp(config: Config, deps: AppDeps = {}): Promise<App
   const catalog = new PolicyCatalog(orm);
   await catalog.refresh();
   catalog.startRefreshing(config.policyRefreshSeconds, (error) => log('policy refresh failed', error));
+  const refreshCatalog = () => void catalog.refresh().catch((error: unknown) => log('policy refresh failed', error));
+  const publications =
+    config.database.dialect === 'postgresql'
+      ? new PolicyPublicationListener({ url: config.database.url, onPublished: refreshCatalog, onListening: refreshCatalog, log })
+      : undefined;
+  await publications?.start();
 
   const consents = new ConsentService(catalog, new ConsentWriter(config.database.dialect));
   const schema = await buildConsentSchema({ catalog, consents, policies: new PolicyService(catalog) });
@@ -96,7 +103,7 @@ export async function createApp(config: Config, deps: AppDeps = {}): Promise<App
   });
   await apollo.start();
 
-  const context = createContextFactory({ orm, clock });
+  const context = createContextFactory({ orm, catalog, clock });
   const handler = createHttpHandler({
     apollo,
     context,
@@ -131,6 +138,7 @@ export async function createApp(config: Config, deps: AppDeps = {}): Promise<App
       }),
     close: async () => {
       catalog.stop();
+      await publications?.stop();
       await new Promise<void>((resolve) => {
         httpServer.close(() => resolve());
         httpServer.closeAllConnections?.();

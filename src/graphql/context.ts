@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto';
 import type { MikroORM } from '@mikro-orm/core';
 import type { EntityManager } from '@mikro-orm/knex';
 import type { Principal } from '../auth/principal.js';
+import type { PolicyCatalog } from '../services/policy-catalog.js';
 import { createLoaders, type Loaders } from './loaders.js';
 
 export interface RequestContext {
@@ -16,6 +17,7 @@ export interface RequestContext {
 
 export interface ContextFactoryDeps {
   readonly orm: MikroORM;
+  readonly catalog: PolicyCatalog;
   readonly clock: () => Date;
 }
 
@@ -28,7 +30,7 @@ export function createContextFactory(deps: ContextFactoryDeps) {
     return {
       principal,
       em,
-      loaders: createLoaders(em),
+      loaders: createLoaders(em, deps.catalog),
       requestId: headers.get('x-request-id') ?? randomUUID(),
       now: deps.clock(),
     };

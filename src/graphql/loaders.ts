@@ -2,6 +2,7 @@ import DataLoader from 'dataloader';
 import type { EntityManager } from '@mikro-orm/core';
 import type { BusinessPreference } from '../domain/decision.js';
 import { NEVER_SEEN, loadBusinessPreferences, loadConsents, type StoredConsent } from '../db/consent.repository.js';
+import type { PolicyCatalog } from '../services/policy-catalog.js';
 
 /** The request's loaders. Made fresh for every request: a cache must never outlive it. */
 export interface Loaders {
@@ -9,11 +10,13 @@ export interface Loaders {
   readonly businessPreferencesByUserId: DataLoader<string, readonly BusinessPreference[]>;
 }
 
-export function createLoaders(em: EntityManager): Loaders {
+export function createLoaders(em: EntityManager, catalog: PolicyCatalog): Loaders {
   return {
     // A user this subgraph has never seen is not an error: they have accepted nothing.
     consentByUserId: new DataLoader(async (ids) => {
       const found = await loadConsents(em, ids);
+      // Another instance's publication may not have reached this one yet; read it rather than answer `policy: null`.
+      await catalog.ensureKnown([...found.values()].flatMap((c) => (c.state.acceptance ? [c.state.acceptance.policyVersion] : [])));
       return ids.map((id) => found.get(id) ?? NEVER_SEEN(id));
     }),
     businessPreferencesByUserId: new DataLoader(async (ids) => {

@@ -6,7 +6,8 @@
  * Callers have already decided that the actor may write for `userId`.
  */
 import type { EntityManager } from '@mikro-orm/knex';
-import type { BusinessMessageCategory } from '../domain/decision.js';
+import type { BusinessMessageCategory, ConsentState } from '../domain/decision.js';
+import type { Policy } from '../domain/policy.js';
 import {
   planAcceptance,
   planBusinessPreference,
@@ -56,6 +57,13 @@ export interface SetBusinessPreferenceCommand extends Idempotent {
   readonly blocked?: boolean | null;
 }
 
+/** Thrown inside a write's transaction, rolling it back: see `withAcceptedPolicyLoaded`. */
+class AcceptedPolicyNotLoaded extends Error {
+  constructor(readonly version: string) {
+    super(`Policy version "${version}" is not loaded on this instance yet.`);
+  }
+}
+
 export class ConsentService {
   constructor(
     private readonly catalog: PolicyCatalog,
@@ -71,14 +79,34 @@ export class ConsentService {
   }
 
   updateConsent(em: EntityManager, request: ConsentWriteRequest, command: UpdateChoicesCommand): Promise<ConsentWriteOutcome> {
-    return this.write(em, request, 'updateConsent', 'SETTINGS', command, ({ state }) =>
-      planChoiceUpdate(
-        state.acceptance ? (this.catalog.get(state.acceptance.policyVersion) ?? null) : null,
-        state,
-        command.choices,
-        request.now,
+    return this.withAcceptedPolicyLoaded(() =>
+      this.write(em, request, 'updateConsent', 'SETTINGS', command, ({ state }) =>
+        planChoiceUpdate(this.acceptedPolicy(state), state, command.choices, request.now),
       ),
     );
+  }
+
+  private acceptedPolicy(state: ConsentState): Policy | null {
+    if (!state.acceptance) return null;
+    const policy = this.catalog.get(state.acceptance.policyVersion);
+    if (!policy) throw new AcceptedPolicyNotLoaded(state.acceptance.policyVersion);
+    return policy;
+  }
+
+  /**
+   * A user may have accepted a version published on another instance that
+   * this one has not loaded yet. Planning without it would refuse the write
+   * and record that refusal under the idempotency key, so the transaction is
+   * abandoned instead, the version loaded, and the write run once more.
+   */
+  private async withAcceptedPolicyLoaded<T>(write: () => Promise<T>): Promise<T> {
+    try {
+      return await write();
+    } catch (error) {
+      if (!(error instanceof AcceptedPolicyNotLoaded)) throw error;
+      await this.catalog.ensureKnown([error.version]);
+      return write();
+    }
   }
 
   setBusinessMessagingPreference(

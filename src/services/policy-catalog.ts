@@ -5,7 +5,9 @@ import { listPolicyVersions, loadPolicies } from '../db/policy.repository.js';
 /**
  * Every published policy version, held in memory. Versions are immutable, so
  * a loaded one never goes stale; only new versions (published by another
- * instance) must be discovered, by `refresh()` on a timer and on demand.
+ * instance) must be discovered: announced on PostgreSQL (see
+ * db/policy-publications.ts), on demand when a row names a version not seen
+ * yet (`ensureKnown`), and by `refresh()` on a timer as the fallback.
  * This keeps policy reads off the per-request path entirely.
  */
 export class PolicyCatalog {
@@ -13,6 +15,7 @@ export class PolicyCatalog {
   private sorted: readonly Policy[] = [];
   private timer: NodeJS.Timeout | undefined;
   private inflight: Promise<void> | undefined;
+  private readonly waiting = new Map<string, ((policy: Policy) => void)[]>();
 
   constructor(private readonly orm: MikroORM) {}
 
@@ -31,6 +34,28 @@ export class PolicyCatalog {
   add(policy: Policy): void {
     this.byVersion.set(policy.version, policy);
     this.sorted = [...this.byVersion.values()].sort((a, b) => a.effectiveAt.getTime() - b.effectiveAt.getTime());
+    for (const resolve of this.waiting.get(policy.version) ?? []) resolve(policy);
+    this.waiting.delete(policy.version);
+  }
+
+  /** Resolves once this catalog holds `version`: at once if it already does. */
+  whenKnown(version: string): Promise<Policy> {
+    const known = this.byVersion.get(version);
+    if (known) return Promise.resolve(known);
+    return new Promise((resolve) => {
+      this.waiting.set(version, [...(this.waiting.get(version) ?? []), resolve]);
+    });
+  }
+
+  /**
+   * Loads the named versions if any is missing, so that a reader never
+   * answers `policy: null` for a version a stored row names. A row naming a
+   * version was committed after that version, so a load that starts after
+   * the row was read finds it; a load already in flight may have started
+   * before, hence at most one more. Known versions cost a map lookup.
+   */
+  async ensureKnown(versions: readonly string[]): Promise<void> {
+    for (let loads = 0; loads < 2 && versions.some((v) => !this.byVersion.has(v)); loads++) await this.refresh();
   }
 
   /** Loads versions this instance has not seen yet; concurrent callers share one load. */

@@ -10,6 +10,7 @@ import type { PlannedError } from '../domain/consent-change.js';
 import type { Policy } from '../domain/policy.js';
 import { validatePolicyDraft, type PolicyDraft } from '../domain/policy-validation.js';
 import { insertPolicy } from '../db/policy.repository.js';
+import { announcePolicyPublished } from '../db/policy-publications.js';
 import { inTransaction } from '../db/transaction.js';
 import type { PolicyCatalog } from './policy-catalog.js';
 
@@ -36,7 +37,10 @@ export class PolicyService {
     if (errors.length > 0) return { policy: null, userErrors: errors };
     const policy: Policy = { ...draft, publishedAt: now };
     try {
-      await inTransaction(em, (tx) => insertPolicy(tx, policy, publisher));
+      await inTransaction(em, async (tx) => {
+        await insertPolicy(tx, policy, publisher);
+        await announcePolicyPublished(tx, policy.version);
+      });
     } catch (error) {
       // Another instance published the same version name between our refresh and this insert.
       if (!(error instanceof UniqueConstraintViolationException)) throw error;

@@ -45,10 +45,12 @@ export interface StartOptions {
   readonly env?: Record<string, string>;
   /** Defaults to the vitest project's TEST_DATABASE. */
   readonly dialect?: Dialect;
+  /** Another server's database, for a second instance; it stays owned (and dropped) by that server. */
+  readonly database?: TestDatabase;
 }
 
 export async function startTestServer(options: StartOptions = {}): Promise<TestServer> {
-  const database = await createTestDatabase(options.dialect);
+  const database = options.database ?? (await createTestDatabase(options.dialect));
   const config = parseConfig({
     JWT_SECRET: TEST_JWT_SECRET,
     POLICY_REFRESH_SECONDS: '0',
@@ -93,7 +95,7 @@ export async function startTestServer(options: StartOptions = {}): Promise<TestS
     },
     async close() {
       await app.close();
-      await database.drop();
+      if (!options.database) await database.drop();
     },
   };
 }
