@@ -6,7 +6,8 @@
  */
 import type { UserErrorCode } from '../errors.js';
 import { changeableUntil, findPurpose, isOptional, isWindowOpen, livePolicy, purposesControlledBy, type Policy } from './policy.js';
-import { effectiveChoice, type BusinessMessageCategory, type BusinessPreference, type ConsentState } from './decision.js';
+import { carryBusinessPreferences, carryChoices, type CarriedChange } from './carry-over.js';
+import { BUSINESS_PURPOSE, effectiveChoice, type BusinessMessageCategory, type BusinessPreference, type ConsentState } from './decision.js';
 
 export interface PlannedError {
   readonly code: UserErrorCode;
@@ -39,8 +40,10 @@ export type Change =
       readonly businessId: string;
       readonly setting: 'BLOCKED' | BusinessMessageCategory;
       readonly previous: boolean | null;
-      readonly value: boolean;
-    };
+      /** null: the setting is cleared, and the policy (or the user's global choice) decides again. */
+      readonly value: boolean | null;
+    }
+  | CarriedChange;
 
 export type Plan =
   | { readonly ok: true; readonly changes: readonly Change[] }
@@ -62,6 +65,7 @@ const accept = (changes: Change[]): Plan => ({ ok: true, changes });
 function planChoices(
   policy: Policy,
   state: ConsentState,
+  preferences: readonly BusinessPreference[],
   requests: readonly ChoiceRequest[],
   now: Date,
   atAcceptance: boolean,
@@ -138,7 +142,21 @@ function planChoices(
       granted,
     });
   }
-  return errors.length > 0 ? refuse(errors) : accept(changes);
+  if (errors.length > 0) return refuse(errors);
+  if (wanted.get(BUSINESS_PURPOSE.MARKETING)?.granted === false) changes.push(...clearMarketingGrants(preferences));
+  return accept(changes);
+}
+
+/**
+ * "Off for all businesses" means all of them: the global withdrawal clears
+ * every per-business marketing grant, each a recorded change, even when the
+ * withdrawal itself is already in force (it then clears the grants made
+ * since). Blocks and per-business refusals are left as they are.
+ */
+function clearMarketingGrants(preferences: readonly BusinessPreference[]): Change[] {
+  return preferences
+    .filter((p) => p.marketing === true)
+    .map((p) => ({ type: 'BUSINESS_PREFERENCE_CHANGED', businessId: p.businessId, setting: 'MARKETING', previous: true, value: null }));
 }
 
 export function planAcceptance(
@@ -147,6 +165,7 @@ export function planAcceptance(
   version: string,
   choices: readonly ChoiceRequest[],
   now: Date,
+  preferences: readonly BusinessPreference[] = [],
 ): Plan {
   const requested = policies.find((p) => p.version === version);
   if (!requested) {
@@ -165,24 +184,49 @@ export function planAcceptance(
   const previous = state.acceptance;
   if (previous?.policyVersion === version) {
     // Accepting again neither moves acceptedAt nor reopens a closed window.
-    return planChoices(requested, state, choices, now, false, ['input', 'choices']);
+    return planChoices(requested, state, preferences, choices, now, false, ['input', 'choices']);
   }
-  const fresh: ConsentState = { acceptance: { policyVersion: version, acceptedAt: now }, choices: [] };
-  const planned = planChoices(requested, fresh, choices, now, true, ['input', 'choices']);
+  // The choices on the acceptance screen are planned from the new version's
+  // defaults and win over carried ones; their window counts from now.
+  const fresh: ConsentState = { acceptance: { policyVersion: version, acceptedAt: now }, choices: [], grantsNotCarried: [] };
+  const carriedPreferences = carryBusinessPreferences(policies, requested, preferences);
+  const planned = planChoices(requested, fresh, afterCarry(preferences, carriedPreferences), choices, now, true, ['input', 'choices']);
   if (!planned.ok) return planned;
+  const decidedNow = new Set(planned.changes.flatMap((c) => (c.type === 'CHOICE_CHANGED' ? [c.purposeKey] : [])));
+  const earlier = previous ? policies.find((p) => p.version === previous.policyVersion) : undefined;
+  // A grant carried and then cleared by a global withdrawal in the same acceptance is one change: the clearing.
+  const cleared = new Set(planned.changes.flatMap((c) => (c.type === 'BUSINESS_PREFERENCE_CHANGED' ? [c.businessId] : [])));
   return accept([
     { type: 'POLICY_ACCEPTED', policyVersion: version, previousVersion: previous?.policyVersion ?? null },
+    ...carryChoices(earlier, requested, state, decidedNow),
+    ...carriedPreferences.filter(
+      (c) => !(c.type === 'BUSINESS_PREFERENCE_CARRIED' && c.setting === 'MARKETING' && cleared.has(c.businessId)),
+    ),
     ...planned.changes,
   ]);
 }
 
-export function planChoiceUpdate(accepted: Policy | null, state: ConsentState, choices: readonly ChoiceRequest[], now: Date): Plan {
+/** The preferences as they stand once `carried` is applied: grants not carried are gone. */
+function afterCarry(preferences: readonly BusinessPreference[], carried: readonly CarriedChange[]): BusinessPreference[] {
+  const dropped = new Set(
+    carried.flatMap((c) => (c.type === 'BUSINESS_GRANT_NOT_CARRIED' && c.setting === 'MARKETING' ? [c.businessId] : [])),
+  );
+  return preferences.map((p) => (dropped.has(p.businessId) ? { ...p, marketing: null } : p));
+}
+
+export function planChoiceUpdate(
+  accepted: Policy | null,
+  state: ConsentState,
+  choices: readonly ChoiceRequest[],
+  now: Date,
+  preferences: readonly BusinessPreference[] = [],
+): Plan {
   if (!accepted || !state.acceptance) {
     return refuse([
       { code: 'POLICY_NOT_ACCEPTED', message: 'Accept the privacy policy before changing choices under it.', field: ['input'] },
     ]);
   }
-  return planChoices(accepted, state, choices, now, false, ['input', 'choices']);
+  return planChoices(accepted, state, preferences, choices, now, false, ['input', 'choices']);
 }
 
 export interface BusinessPreferenceRequest {
@@ -194,7 +238,16 @@ export interface BusinessPreferenceRequest {
 
 export const BUSINESS_ID_PATTERN = /^[A-Za-z0-9][A-Za-z0-9._:-]{0,127}$/;
 
-export function planBusinessPreference(current: BusinessPreference | null, request: BusinessPreferenceRequest): Plan {
+/**
+ * `acceptedVersion` is the version the user accepted (null: none). Blocking
+ * and refusing are always possible; allowing needs an accepted version,
+ * because a per-business grant is bound to the version it is made under.
+ */
+export function planBusinessPreference(
+  current: BusinessPreference | null,
+  request: BusinessPreferenceRequest,
+  acceptedVersion: string | null,
+): Plan {
   const errors: PlannedError[] = [];
   if (!BUSINESS_ID_PATTERN.test(request.businessId)) {
     errors.push({
@@ -216,6 +269,15 @@ export function planBusinessPreference(current: BusinessPreference | null, reque
     errors.push({ code: 'INVALID_INPUT', message: 'Set a category with allowed, or blocked, or both.', field: ['input'] });
   }
   if (errors.length > 0) return refuse(errors);
+  if (request.allowed === true && acceptedVersion === null) {
+    return refuse([
+      {
+        code: 'POLICY_NOT_ACCEPTED',
+        message: 'Accept the privacy policy before allowing messages from a business.',
+        field: ['input', 'allowed'],
+      },
+    ]);
+  }
 
   const changes: Change[] = [];
   const businessId = request.businessId;

@@ -23,7 +23,20 @@ export type DecisionReason =
 export interface RecordedChoice {
   readonly purposeKey: string;
   readonly granted: boolean;
+  /** When the user made it; a carried choice keeps the date it was first made. */
   readonly decidedAt: Date;
+  /** For a choice carried over from earlier versions: the version it was originally made under; else null. */
+  readonly carriedFrom: string | null;
+}
+
+/**
+ * An earlier grant that did not carry into the accepted version because its
+ * purpose changed materially: the default applies, and the client may ask again.
+ */
+export interface GrantNotCarried {
+  readonly purposeKey: string;
+  /** The version the grant was originally made under. */
+  readonly grantedUnder: string;
 }
 
 export interface Acceptance {
@@ -34,8 +47,9 @@ export interface Acceptance {
 /** Everything recorded about one user that decisions depend on. */
 export interface ConsentState {
   readonly acceptance: Acceptance | null;
-  /** Choices made under `acceptance.policyVersion`; older versions' choices never apply. */
+  /** Choices bound to `acceptance.policyVersion` (made under it or carried into it); no other version's apply. */
   readonly choices: readonly RecordedChoice[];
+  readonly grantsNotCarried: readonly GrantNotCarried[];
 }
 
 export interface Decision {
@@ -80,7 +94,10 @@ export interface EffectiveChoice {
   readonly granted: boolean;
   readonly source: ChoiceSource;
   readonly decidedAt: Date | null;
+  /** Counted from the acceptance of the version that governs, for carried choices too. */
   readonly changeableUntil: Date | null;
+  readonly carriedFrom: string | null;
+  readonly grantNotCarriedFrom: string | null;
 }
 
 export function effectiveChoice(purpose: Purpose, state: ConsentState): EffectiveChoice {
@@ -88,9 +105,26 @@ export function effectiveChoice(purpose: Purpose, state: ConsentState): Effectiv
   const until = acceptedAt ? changeableUntil(purpose, acceptedAt) : null;
   const choice = state.choices.find((c) => c.purposeKey === purpose.key);
   if (choice) {
-    return { purpose, granted: choice.granted, source: 'USER', decidedAt: choice.decidedAt, changeableUntil: until };
+    return {
+      purpose,
+      granted: choice.granted,
+      source: 'USER',
+      decidedAt: choice.decidedAt,
+      changeableUntil: until,
+      carriedFrom: choice.carriedFrom,
+      grantNotCarriedFrom: null,
+    };
   }
-  return { purpose, granted: purpose.defaultGranted, source: 'DEFAULT', decidedAt: null, changeableUntil: until };
+  const notCarried = state.grantsNotCarried.find((g) => g.purposeKey === purpose.key);
+  return {
+    purpose,
+    granted: purpose.defaultGranted,
+    source: 'DEFAULT',
+    decidedAt: null,
+    changeableUntil: until,
+    carriedFrom: null,
+    grantNotCarriedFrom: notCarried?.grantedUnder ?? null,
+  };
 }
 
 /** One per optional purpose of the accepted version, in catalog order. */
@@ -116,7 +150,15 @@ export function decidePurpose(ctx: PolicyContext, state: ConsentState, purpose: 
   if (own === undefined || !categories.every((c) => own.dataCategories.includes(c))) {
     return rule(false, 'NOT_IN_POLICY', version);
   }
-  if (!isOptional(own)) return rule(true, 'ESSENTIAL', version);
+  if (!isOptional(own)) {
+    // A refusal carried from a version where the purpose was optional still
+    // refuses: a new text cannot turn a withdrawal into an essential use.
+    const carried = state.choices.find((c) => c.purposeKey === own.key);
+    if (carried !== undefined && !carried.granted) {
+      return { allowed: false, reason: 'USER_WITHDRAWN', policyVersion: version, decidedAt: carried.decidedAt, changeableUntil: null };
+    }
+    return rule(true, 'ESSENTIAL', version);
+  }
 
   const choice = effectiveChoice(own, state);
   const reason: DecisionReason =
@@ -233,13 +275,18 @@ export function decideSharing(
 
 export type BusinessMessageCategory = 'TRANSACTIONAL' | 'MARKETING';
 
-/** The user's settings for one business; null fields were never set. */
+/** The user's settings for one business; null fields were never set (or were cleared). */
 export interface BusinessPreference {
   readonly businessId: string;
   readonly blocked: boolean;
   readonly transactional: boolean | null;
   readonly marketing: boolean | null;
   readonly updatedAt: Date | null;
+  /**
+   * The version the settings are bound to: the one accepted when they were
+   * made, or the one they were carried into; null when made before any acceptance.
+   */
+  readonly policyVersion: string | null;
 }
 
 export const BUSINESS_PURPOSE: Record<BusinessMessageCategory, string> = {
@@ -272,7 +319,10 @@ export function decideBusinessMessage(
   if (general.reason === 'PROHIBITED' || general.reason === 'POLICY_NOT_ACCEPTED' || general.reason === 'NOT_IN_POLICY') {
     return general;
   }
-  const own = category === 'TRANSACTIONAL' ? preference?.transactional : preference?.marketing;
+  const setting = category === 'TRANSACTIONAL' ? preference?.transactional : preference?.marketing;
+  // A per-business refusal holds under any version; a grant only under the
+  // version it is bound to (acceptance carries it only if business.K is unchanged).
+  const own = setting === true && preference?.policyVersion !== state.acceptance?.policyVersion ? null : setting;
   if (own !== null && own !== undefined) {
     return {
       allowed: own,

@@ -235,13 +235,13 @@ describe('planAcceptance', () => {
       choice('business.marketing', false, T),
     ]);
 
-    it('names the previous version in POLICY_ACCEPTED', () => {
-      expect(changesOf(planAcceptance(POLICIES, withdrew2016, VGDPR, [], AFTER_GDPR))).toEqual([
-        { type: 'POLICY_ACCEPTED', policyVersion: VGDPR, previousVersion: V2016 },
-      ]);
+    it('names the previous version in POLICY_ACCEPTED, then carries each refusal', () => {
+      const changes = changesOf(planAcceptance(POLICIES, withdrew2016, VGDPR, [], AFTER_GDPR));
+      expect(changes[0]).toEqual({ type: 'POLICY_ACCEPTED', policyVersion: VGDPR, previousVersion: V2016 });
+      expect(changes.slice(1).map((c) => c.type)).toEqual(['CHOICE_CARRIED', 'CHOICE_CARRIED', 'CHOICE_CARRIED']);
     });
 
-    it("starts from the new version's defaults: the previous version's choices do not carry over", () => {
+    it('plans the choices sent with the acceptance from the new defaults, and carries nothing for them', () => {
       const changes = changesOf(
         planAcceptance(
           POLICIES,
@@ -256,8 +256,16 @@ describe('planAcceptance', () => {
       );
       expect(changes).toEqual([
         { type: 'POLICY_ACCEPTED', policyVersion: VGDPR, previousVersion: V2016 },
+        {
+          type: 'CHOICE_CARRIED',
+          policyVersion: VGDPR,
+          purposeKey: 'facebook.friend_suggestions',
+          choiceGroup: null,
+          granted: false,
+          decidedAt: T,
+          carriedFrom: V2016,
+        },
         choiceChanged('facebook.ads', true, false, 'DEFAULT', VGDPR, null),
-        // A carried-over 2016 withdrawal would make this a no-op; it is planned from the GDPR default.
         choiceChanged('business.marketing', false, false, 'DEFAULT', VGDPR, null),
       ]);
     });
@@ -279,7 +287,7 @@ describe('planAcceptance', () => {
       const changes = changesOf(
         planAcceptance(policies, withdrew2016, 'windowed', [{ purpose: 'facebook.ads', granted: true }], BEFORE_GDPR),
       );
-      expect(changes.map((c) => c.type)).toEqual(['POLICY_ACCEPTED', 'CHOICE_CHANGED']);
+      expect(changes.map((c) => c.type)).toEqual(['POLICY_ACCEPTED', 'CHOICE_CARRIED', 'CHOICE_CARRIED', 'CHOICE_CHANGED']);
     });
   });
 });
@@ -492,13 +500,14 @@ describe('planBusinessPreference', () => {
     transactional: null,
     marketing: null,
     updatedAt: T,
+    policyVersion: V2016,
     ...p,
   });
 
   it.each(['', '-shop', '.shop', 'shop a', 'shop/a', 'shöp', 'a'.repeat(129)])(
     'refuses the business id %j with INVALID_INPUT',
     (businessId) => {
-      expect(errorsOf(planBusinessPreference(null, { businessId, blocked: true }))).toEqual([
+      expect(errorsOf(planBusinessPreference(null, { businessId, blocked: true }, V2016))).toEqual([
         { code: 'INVALID_INPUT', message: expect.any(String), field: ['input', 'businessId'] },
       ]);
     },
@@ -507,31 +516,33 @@ describe('planBusinessPreference', () => {
   it('accepts business ids of letters, digits and ". _ : -", up to 128 characters', () => {
     for (const businessId of ['a', 'shop-1.eu:store_2', 'A'.repeat(128), '9lives']) {
       expect(BUSINESS_ID_PATTERN.test(businessId)).toBe(true);
-      expect(changesOf(planBusinessPreference(null, { businessId, blocked: true }))).toHaveLength(1);
+      expect(changesOf(planBusinessPreference(null, { businessId, blocked: true }, V2016))).toHaveLength(1);
     }
   });
 
   it('refuses a category without allowed with INVALID_INPUT on allowed', () => {
-    expect(errorsOf(planBusinessPreference(null, { businessId: 'shop-a', category: 'MARKETING' }))).toEqual([
+    expect(errorsOf(planBusinessPreference(null, { businessId: 'shop-a', category: 'MARKETING' }, V2016))).toEqual([
       { code: 'INVALID_INPUT', message: expect.any(String), field: ['input', 'allowed'] },
     ]);
   });
 
   it('refuses allowed without a category with INVALID_INPUT on category', () => {
-    const errors = errorsOf(planBusinessPreference(null, { businessId: 'shop-a', allowed: false, blocked: null }));
+    const errors = errorsOf(planBusinessPreference(null, { businessId: 'shop-a', allowed: false, blocked: null }, V2016));
     expect(errors.map((e) => e.field)).toContainEqual(['input', 'category']);
     expect(errors.every((e) => e.code === 'INVALID_INPUT')).toBe(true);
   });
 
   it('refuses a request that sets neither a category nor blocked with INVALID_INPUT', () => {
-    expect(errorsOf(planBusinessPreference(null, { businessId: 'shop-a' }))).toEqual([
+    expect(errorsOf(planBusinessPreference(null, { businessId: 'shop-a' }, V2016))).toEqual([
       { code: 'INVALID_INPUT', message: expect.any(String), field: ['input'] },
     ]);
-    expect(errorsOf(planBusinessPreference(null, { businessId: 'shop-a', category: null, allowed: null, blocked: null }))).toHaveLength(1);
+    expect(
+      errorsOf(planBusinessPreference(null, { businessId: 'shop-a', category: null, allowed: null, blocked: null }, V2016)),
+    ).toHaveLength(1);
   });
 
   it('collects an invalid id and an incomplete category together', () => {
-    const errors = errorsOf(planBusinessPreference(null, { businessId: 'bad id', category: 'TRANSACTIONAL', blocked: false }));
+    const errors = errorsOf(planBusinessPreference(null, { businessId: 'bad id', category: 'TRANSACTIONAL', blocked: false }, V2016));
     expect(errors.map((e) => e.field)).toEqual([
       ['input', 'businessId'],
       ['input', 'allowed'],
@@ -539,38 +550,44 @@ describe('planBusinessPreference', () => {
   });
 
   it('plans one change when blocking a business for the first time', () => {
-    expect(changesOf(planBusinessPreference(null, { businessId: 'shop-a', blocked: true }))).toEqual([
+    expect(changesOf(planBusinessPreference(null, { businessId: 'shop-a', blocked: true }, V2016))).toEqual([
       { type: 'BUSINESS_PREFERENCE_CHANGED', businessId: 'shop-a', setting: 'BLOCKED', previous: false, value: true },
     ]);
   });
 
   it('plans one change when unblocking a blocked business', () => {
-    expect(changesOf(planBusinessPreference(current({ blocked: true }), { businessId: 'shop-a', blocked: false }))).toEqual([
+    expect(changesOf(planBusinessPreference(current({ blocked: true }), { businessId: 'shop-a', blocked: false }, V2016))).toEqual([
       { type: 'BUSINESS_PREFERENCE_CHANGED', businessId: 'shop-a', setting: 'BLOCKED', previous: true, value: false },
     ]);
   });
 
   it('plans nothing when the setting already has the requested value', () => {
-    expect(changesOf(planBusinessPreference(current({ blocked: true }), { businessId: 'shop-a', blocked: true }))).toEqual([]);
-    expect(changesOf(planBusinessPreference(null, { businessId: 'shop-a', blocked: false }))).toEqual([]);
+    expect(changesOf(planBusinessPreference(current({ blocked: true }), { businessId: 'shop-a', blocked: true }, V2016))).toEqual([]);
+    expect(changesOf(planBusinessPreference(null, { businessId: 'shop-a', blocked: false }, V2016))).toEqual([]);
     expect(
-      changesOf(planBusinessPreference(current({ marketing: false }), { businessId: 'shop-a', category: 'MARKETING', allowed: false })),
+      changesOf(
+        planBusinessPreference(current({ marketing: false }), { businessId: 'shop-a', category: 'MARKETING', allowed: false }, V2016),
+      ),
     ).toEqual([]);
   });
 
   it('plans a first marketing choice with no previous value', () => {
-    expect(changesOf(planBusinessPreference(null, { businessId: 'shop-a', category: 'MARKETING', allowed: false }))).toEqual([
+    expect(changesOf(planBusinessPreference(null, { businessId: 'shop-a', category: 'MARKETING', allowed: false }, V2016))).toEqual([
       { type: 'BUSINESS_PREFERENCE_CHANGED', businessId: 'shop-a', setting: 'MARKETING', previous: null, value: false },
     ]);
   });
 
   it('changes only the named category, with its own previous value', () => {
     const changes = changesOf(
-      planBusinessPreference(current({ transactional: true, marketing: false }), {
-        businessId: 'shop-a',
-        category: 'TRANSACTIONAL',
-        allowed: false,
-      }),
+      planBusinessPreference(
+        current({ transactional: true, marketing: false }),
+        {
+          businessId: 'shop-a',
+          category: 'TRANSACTIONAL',
+          allowed: false,
+        },
+        V2016,
+      ),
     );
     expect(changes).toEqual([
       { type: 'BUSINESS_PREFERENCE_CHANGED', businessId: 'shop-a', setting: 'TRANSACTIONAL', previous: true, value: false },
@@ -579,7 +596,7 @@ describe('planBusinessPreference', () => {
 
   it('plans two changes when blocking and setting a category at once', () => {
     const changes = changesOf(
-      planBusinessPreference(current(), { businessId: 'shop-a', blocked: true, category: 'MARKETING', allowed: false }),
+      planBusinessPreference(current(), { businessId: 'shop-a', blocked: true, category: 'MARKETING', allowed: false }, V2016),
     );
     expect(changes.map((c) => (c.type === 'BUSINESS_PREFERENCE_CHANGED' ? c.setting : c.type))).toEqual(['BLOCKED', 'MARKETING']);
   });

@@ -186,9 +186,20 @@ describe('rule order', () => {
     );
   });
 
-  it('ignores a recorded choice on an essential purpose', () => {
-    const state = acceptedState(V2016, T, [choice('facebook.security', false, LATER)]);
+  it('ignores a recorded grant on an essential purpose', () => {
+    const state = acceptedState(V2016, T, [choice('facebook.security', true, LATER)]);
     expect(decidePurpose(CTX_2016, state, purposeOf(POLICY_2016, 'facebook.security')).reason).toBe('ESSENTIAL');
+  });
+
+  it('keeps refusing when a refusal was carried onto a purpose the accepted version made essential', () => {
+    const state = acceptedState(V2016, T, [choice('facebook.security', false, LATER, 'earlier')]);
+    expect(decidePurpose(CTX_2016, state, purposeOf(POLICY_2016, 'facebook.security'))).toEqual({
+      allowed: false,
+      reason: 'USER_WITHDRAWN',
+      policyVersion: V2016,
+      decidedAt: LATER,
+      changeableUntil: null,
+    });
   });
 
   it('treats a context without an accepted policy as not accepted even if the state claims an acceptance', () => {
@@ -458,7 +469,15 @@ describe('effective choices', () => {
 
   it('have no deadline before the policy is accepted', () => {
     const c = effectiveChoice(ads2016, NO_CONSENT);
-    expect(c).toEqual({ purpose: ads2016, granted: true, source: 'DEFAULT', decidedAt: null, changeableUntil: null });
+    expect(c).toEqual({
+      purpose: ads2016,
+      granted: true,
+      source: 'DEFAULT',
+      decidedAt: null,
+      changeableUntil: null,
+      carriedFrom: null,
+      grantNotCarriedFrom: null,
+    });
   });
 });
 
@@ -470,6 +489,7 @@ describe('business messaging', () => {
     transactional: null,
     marketing: null,
     updatedAt,
+    policyVersion: V2016,
     ...p,
   });
   const WITHDREW_MARKETING: ConsentState = acceptedState(V2016, T, [choice('business.marketing', false, LATER)]);
@@ -570,7 +590,9 @@ describe('business messaging', () => {
       changeableUntil: null,
     });
     expect(decideBusinessMessage(CTX_GDPR, state, null, 'TRANSACTIONAL').reason).toBe('ESSENTIAL');
-    expect(decideBusinessMessage(CTX_GDPR, state, pref('shop-a', { marketing: true }), 'MARKETING').reason).toBe('USER_GRANTED');
+    expect(decideBusinessMessage(CTX_GDPR, state, pref('shop-a', { marketing: true, policyVersion: VGDPR }), 'MARKETING').reason).toBe(
+      'USER_GRANTED',
+    );
   });
 
   it('keeps the 2016 marketing default for a 2016 user while the GDPR variant is live', () => {

@@ -173,12 +173,17 @@ export function draftOf(policy: Policy, patch: Partial<PolicyDraft> = {}): Polic
   };
 }
 
-export const NO_CONSENT: ConsentState = { acceptance: null, choices: [] };
+export const NO_CONSENT: ConsentState = { acceptance: null, choices: [], grantsNotCarried: [] };
 
-export function acceptedState(version: string, acceptedAt: Date, choices: readonly RecordedChoice[] = []): ConsentState {
-  return { acceptance: { policyVersion: version, acceptedAt }, choices };
+export function acceptedState(
+  version: string,
+  acceptedAt: Date,
+  choices: readonly RecordedChoice[] = [],
+  grantsNotCarried: ConsentState['grantsNotCarried'] = [],
+): ConsentState {
+  return { acceptance: { policyVersion: version, acceptedAt }, choices, grantsNotCarried };
 }
 
-export function choice(purposeKey: string, granted: boolean, decidedAt: Date): RecordedChoice {
-  return { purposeKey, granted, decidedAt };
+export function choice(purposeKey: string, granted: boolean, decidedAt: Date, carriedFrom: string | null = null): RecordedChoice {
+  return { purposeKey, granted, decidedAt, carriedFrom };
 }
