@@ -22,6 +22,7 @@ export interface BenchChoice {
   readonly purposeKey: string;
   readonly granted: boolean;
   readonly decidedAt: Date;
+  readonly carriedFrom: null;
 }
 
 export interface BenchBusinessPreference {
@@ -30,6 +31,7 @@ export interface BenchBusinessPreference {
   readonly transactional: boolean | null;
   readonly marketing: boolean | null;
   readonly updatedAt: Date;
+  readonly policyVersion: string;
 }
 
 /** One ledger row, as the write path would have recorded it. */
@@ -100,7 +102,7 @@ export function generateUsers(count: number, seed = DEFAULT_SEED): BenchUser[] {
     const choose = (purposeKey: string, group: string | null, granted: boolean, at: Date, channel: BenchEvent['channel']) => {
       const previous = choices.get(purposeKey);
       const previousValue = previous ? (previous.granted ? 'granted' : 'withdrawn') : 'default:granted';
-      choices.set(purposeKey, { purposeKey, granted, decidedAt: at });
+      choices.set(purposeKey, { purposeKey, granted, decidedAt: at, carriedFrom: null });
       event({
         type: 'CHOICE_CHANGED',
         purposeKey,
@@ -160,7 +162,7 @@ export function generateUsers(count: number, seed = DEFAULT_SEED): BenchUser[] {
             channel: 'SETTINGS',
           });
         }
-        businessPreferences.push({ businessId, blocked, transactional: null, marketing, updatedAt });
+        businessPreferences.push({ businessId, blocked, transactional: null, marketing, updatedAt, policyVersion: BENCH_POLICY.version });
       }
     }
     users.push({ id: userId(index), profile, acceptedAt, version, choices: [...choices.values()], businessPreferences, events });

@@ -95,7 +95,11 @@ export async function seedDatabase(databaseEnv: Record<string, string>, users: r
       const expected = {
         userId: user.id,
         version: user.version,
-        state: { acceptance: { policyVersion: BENCH_POLICY.version, acceptedAt: user.acceptedAt }, choices: user.choices },
+        state: {
+          acceptance: { policyVersion: BENCH_POLICY.version, acceptedAt: user.acceptedAt },
+          choices: user.choices,
+          grantsNotCarried: [],
+        },
       };
       const sortChoices = (c: readonly { purposeKey: string }[]) => [...c].sort((a, b) => a.purposeKey.localeCompare(b.purposeKey));
       if (

@@ -20,17 +20,26 @@ export interface StoredConsent {
 const SNAPSHOT = { disableIdentityMap: true } as const;
 
 type SubjectFields = Readonly<Pick<ConsentSubjectRow, 'userId' | 'version' | 'policyVersion' | 'acceptedAt'>>;
-type ChoiceFields = Readonly<Pick<ConsentChoiceRow, 'userId' | 'purposeKey' | 'policyVersion' | 'granted' | 'decidedAt'>>;
+type ChoiceFields = Readonly<
+  Pick<
+    ConsentChoiceRow,
+    'userId' | 'purposeKey' | 'policyVersion' | 'granted' | 'source' | 'decidedAt' | 'carriedFrom' | 'grantNotCarriedFrom'
+  >
+>;
 
 /** The decision engine's view of one user's subject row and current choices (theirs alone). */
 export function toConsentState(subject: SubjectFields, choices: readonly ChoiceFields[]): ConsentState {
-  if (subject.policyVersion == null || subject.acceptedAt == null) return { acceptance: null, choices: [] };
+  if (subject.policyVersion == null || subject.acceptedAt == null) return { acceptance: null, choices: [], grantsNotCarried: [] };
   const policyVersion = subject.policyVersion;
+  const own = choices.filter((c) => c.policyVersion === policyVersion);
   return {
     acceptance: { policyVersion, acceptedAt: subject.acceptedAt },
-    choices: choices
-      .filter((c) => c.policyVersion === policyVersion)
-      .map((c) => ({ purposeKey: c.purposeKey, granted: c.granted, decidedAt: c.decidedAt })),
+    choices: own
+      .filter((c) => c.source === 'USER')
+      .map((c) => ({ purposeKey: c.purposeKey, granted: c.granted, decidedAt: c.decidedAt, carriedFrom: c.carriedFrom ?? null })),
+    grantsNotCarried: own.flatMap((c) =>
+      c.source === 'DEFAULT' && c.grantNotCarriedFrom != null ? [{ purposeKey: c.purposeKey, grantedUnder: c.grantNotCarriedFrom }] : [],
+    ),
   };
 }
 
@@ -41,6 +50,7 @@ export function toBusinessPreference(row: BusinessPreferenceRow): BusinessPrefer
     transactional: row.transactional ?? null,
     marketing: row.marketing ?? null,
     updatedAt: row.updatedAt,
+    policyVersion: row.policyVersion ?? null,
   };
 }
 
@@ -95,7 +105,7 @@ export async function loadConsents(em: EntityManager, userIds: readonly string[]
       ? []
       : (
           (await connection.execute(
-            `select user_id, purpose_key, policy_version, granted, decided_at from consent_choice where user_id in (${placeholders(accepted.length)})`,
+            `select user_id, purpose_key, policy_version, granted, source, decided_at, carried_from, grant_not_carried_from from consent_choice where user_id in (${placeholders(accepted.length)})`,
             accepted,
           )) as RawRow[]
         ).map(
@@ -104,7 +114,10 @@ export async function loadConsents(em: EntityManager, userIds: readonly string[]
             purposeKey: r.purpose_key as string,
             policyVersion: r.policy_version as string,
             granted: asBoolean(r.granted),
+            source: r.source as string,
             decidedAt: asDate(r.decided_at),
+            carriedFrom: (r.carried_from as string | null) ?? null,
+            grantNotCarriedFrom: (r.grant_not_carried_from as string | null) ?? null,
           }),
         );
   const choicesByUser = groupByUser(choices);
@@ -119,14 +132,14 @@ export async function loadConsents(em: EntityManager, userIds: readonly string[]
 export const NEVER_SEEN = (userId: string): StoredConsent => ({
   userId,
   version: 0,
-  state: { acceptance: null, choices: [] },
+  state: { acceptance: null, choices: [], grantsNotCarried: [] },
 });
 
 export async function loadBusinessPreferences(em: EntityManager, userIds: readonly string[]): Promise<Map<string, BusinessPreference[]>> {
   const rows = (await em
     .getConnection()
     .execute(
-      `select user_id, business_id, blocked, transactional, marketing, updated_at from business_messaging_preference where user_id in (${placeholders(userIds.length)}) order by business_id`,
+      `select user_id, business_id, blocked, transactional, marketing, updated_at, policy_version from business_messaging_preference where user_id in (${placeholders(userIds.length)}) order by business_id`,
       [...userIds],
     )) as RawRow[];
   const byUser = new Map<string, BusinessPreference[]>();
@@ -137,6 +150,7 @@ export async function loadBusinessPreferences(em: EntityManager, userIds: readon
       transactional: asOptionalBoolean(r.transactional),
       marketing: asOptionalBoolean(r.marketing),
       updatedAt: asDate(r.updated_at),
+      policyVersion: (r.policy_version as string | null) ?? null,
     };
     const list = byUser.get(r.user_id as string);
     if (list) list.push(preference);

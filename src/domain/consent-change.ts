@@ -21,7 +21,15 @@ export const CONSENT_CHANNELS = ['ACCEPTANCE', 'SETTINGS'] as const;
 export type ConsentChannel = (typeof CONSENT_CHANNELS)[number];
 
 /** The kinds of ledger event; each planned change becomes one event of its type. */
-export const CONSENT_EVENT_TYPES = ['POLICY_ACCEPTED', 'CHOICE_CHANGED', 'BUSINESS_PREFERENCE_CHANGED'] as const;
+export const CONSENT_EVENT_TYPES = [
+  'POLICY_ACCEPTED',
+  'CHOICE_CHANGED',
+  'CHOICE_CARRIED',
+  'GRANT_NOT_CARRIED',
+  'BUSINESS_PREFERENCE_CHANGED',
+  'BUSINESS_PREFERENCE_CARRIED',
+  'BUSINESS_GRANT_NOT_CARRIED',
+] as const;
 export type ConsentEventType = (typeof CONSENT_EVENT_TYPES)[number];
 
 export type Change =

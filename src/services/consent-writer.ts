@@ -7,11 +7,11 @@
 import { createHash } from 'node:crypto';
 import { LockMode } from '@mikro-orm/core';
 import type { EntityManager } from '@mikro-orm/knex';
-import type { BusinessPreference, ConsentState } from '../domain/decision.js';
+import type { BusinessMessageCategory, BusinessPreference, ConsentState } from '../domain/decision.js';
 import type { Change, ConsentChannel, Plan, PlannedError } from '../domain/consent-change.js';
 import { toBusinessPreference, toConsentState } from '../db/consent.repository.js';
 import { BusinessPreferenceEntity } from '../db/entities/business-preference.entity.js';
-import { ConsentChoiceEntity } from '../db/entities/consent-choice.entity.js';
+import { ConsentChoiceEntity, type ConsentChoiceRow } from '../db/entities/consent-choice.entity.js';
 import { ConsentEventEntity } from '../db/entities/consent-event.entity.js';
 import { ConsentSubjectEntity, type ConsentSubjectRow } from '../db/entities/consent-subject.entity.js';
 import { IdempotencyRecordEntity } from '../db/entities/idempotency-record.entity.js';
@@ -45,6 +45,10 @@ const SNAPSHOT = { disableIdentityMap: true } as const;
 const describeChoice = (granted: boolean, source: 'DEFAULT' | 'USER') =>
   `${source === 'DEFAULT' ? 'default:' : ''}${granted ? 'granted' : 'withdrawn'}`;
 
+/** A business setting's value in the ledger; a cleared one is UNSET: the policy or the global choice decides again. */
+const UNSET = 'unset';
+const describeSetting = (value: boolean | null): string | null => (value === null ? null : String(value));
+
 export class ConsentWriter {
   constructor(private readonly dialect: DatabaseConfig['dialect']) {}
 
@@ -55,7 +59,6 @@ export class ConsentWriter {
     operation: string,
     input: unknown,
     plan: (locked: LockedState) => Plan,
-    options: { withBusinessPreferences?: boolean } = {},
   ): Promise<WriteResult> {
     const fingerprint = createHash('sha256')
       .update(JSON.stringify([operation, input]))
@@ -81,7 +84,7 @@ export class ConsentWriter {
         }
       }
 
-      const locked = await this.loadLocked(tx, subject, options.withBusinessPreferences ?? false);
+      const locked = await this.loadLocked(tx, subject);
       const planned = plan(locked);
       const userErrors = planned.ok ? [] : planned.errors;
       let version = subject.version;
@@ -119,9 +122,21 @@ export class ConsentWriter {
     return tx.findOneOrFail(ConsentSubjectEntity, { userId: ctx.userId }, { ...SNAPSHOT, lockMode });
   }
 
-  private async loadLocked(tx: EntityManager, subject: ConsentSubjectRow, withPreferences: boolean): Promise<LockedState> {
-    const choices = subject.policyVersion != null ? await tx.find(ConsentChoiceEntity, { userId: subject.userId }, SNAPSHOT) : [];
-    const preferences = withPreferences ? await tx.find(BusinessPreferenceEntity, { userId: subject.userId }, SNAPSHOT) : [];
+  /**
+   * Every write sees the business preferences: an acceptance carries them and
+   * a global marketing withdrawal clears per-business grants. Ordered, so the
+   * ledger records a write's events in the same order every time.
+   */
+  private async loadLocked(tx: EntityManager, subject: ConsentSubjectRow): Promise<LockedState> {
+    const choices =
+      subject.policyVersion != null
+        ? await tx.find(ConsentChoiceEntity, { userId: subject.userId }, { ...SNAPSHOT, orderBy: { purposeKey: 'asc' } })
+        : [];
+    const preferences = await tx.find(
+      BusinessPreferenceEntity,
+      { userId: subject.userId },
+      { ...SNAPSHOT, orderBy: { businessId: 'asc' } },
+    );
     return { state: toConsentState(subject, choices), businessPreferences: preferences.map(toBusinessPreference) };
   }
 
@@ -146,16 +161,33 @@ export class ConsentWriter {
       choiceGroup: null as string | null,
       businessId: null as string | null,
       setting: null as string | null,
+      carriedFrom: null as string | null,
     };
     const events: (typeof event & { type: string; previousValue: string | null; newValue: string })[] = [];
+    const choiceRows: ConsentChoiceRow[] = [];
     const preferences = new Map(locked.businessPreferences.map((p) => [p.businessId, p]));
     const touched = new Set<string>();
+    let accepted = false;
+    const setPreference = (businessId: string, setting: 'BLOCKED' | BusinessMessageCategory, value: boolean | null) => {
+      const current = preferences.get(businessId) ?? {
+        businessId,
+        blocked: false,
+        transactional: null,
+        marketing: null,
+        updatedAt: null,
+        policyVersion: null,
+      };
+      const field = setting === 'BLOCKED' ? 'blocked' : setting === 'TRANSACTIONAL' ? 'transactional' : 'marketing';
+      preferences.set(businessId, { ...current, [field]: setting === 'BLOCKED' ? value === true : value, updatedAt: ctx.now });
+      touched.add(businessId);
+    };
     for (const change of changes) {
       switch (change.type) {
         case 'POLICY_ACCEPTED':
           row.policyVersion = change.policyVersion;
           row.acceptedAt = ctx.now;
-          // Choices were made under the previous version; they do not carry over.
+          accepted = true;
+          // Choices are bound to the version they apply under: the carried ones are written again below.
           await tx.nativeDelete(ConsentChoiceEntity, { userId: ctx.userId });
           events.push({
             ...event,
@@ -165,20 +197,61 @@ export class ConsentWriter {
             newValue: change.policyVersion,
           });
           break;
+        case 'CHOICE_CARRIED':
+          choiceRows.push({
+            userId: ctx.userId,
+            purposeKey: change.purposeKey,
+            policyVersion: change.policyVersion,
+            granted: change.granted,
+            source: 'USER',
+            decidedAt: change.decidedAt,
+            carriedFrom: change.carriedFrom,
+            grantNotCarriedFrom: null,
+          });
+          events.push({
+            ...event,
+            type: change.type,
+            policyVersion: change.policyVersion,
+            purposeKey: change.purposeKey,
+            choiceGroup: change.choiceGroup,
+            carriedFrom: change.carriedFrom,
+            previousValue: describeChoice(change.granted, 'USER'),
+            newValue: describeChoice(change.granted, 'USER'),
+          });
+          break;
+        case 'GRANT_NOT_CARRIED':
+          choiceRows.push({
+            userId: ctx.userId,
+            purposeKey: change.purposeKey,
+            policyVersion: change.policyVersion,
+            granted: change.defaultGranted,
+            source: 'DEFAULT',
+            decidedAt: ctx.now,
+            carriedFrom: null,
+            grantNotCarriedFrom: change.grantedUnder,
+          });
+          events.push({
+            ...event,
+            type: change.type,
+            policyVersion: change.policyVersion,
+            purposeKey: change.purposeKey,
+            choiceGroup: change.choiceGroup,
+            carriedFrom: change.grantedUnder,
+            previousValue: describeChoice(true, 'USER'),
+            newValue: describeChoice(change.defaultGranted, 'DEFAULT'),
+          });
+          break;
         case 'CHOICE_CHANGED':
-          await tx
-            .createQueryBuilder(ConsentChoiceEntity)
-            .insert({
-              userId: ctx.userId,
-              purposeKey: change.purposeKey,
-              policyVersion: change.policyVersion,
-              granted: change.granted,
-              source: 'USER',
-              decidedAt: ctx.now,
-            })
-            .onConflict(['userId', 'purposeKey'])
-            .merge()
-            .execute();
+          choiceRows.push({
+            userId: ctx.userId,
+            purposeKey: change.purposeKey,
+            policyVersion: change.policyVersion,
+            granted: change.granted,
+            source: 'USER',
+            decidedAt: ctx.now,
+            carriedFrom: null,
+            grantNotCarriedFrom: null,
+          });
           events.push({
             ...event,
             type: change.type,
@@ -189,28 +262,52 @@ export class ConsentWriter {
             newValue: describeChoice(change.granted, 'USER'),
           });
           break;
-        case 'BUSINESS_PREFERENCE_CHANGED': {
-          const current = preferences.get(change.businessId) ?? {
-            businessId: change.businessId,
-            blocked: false,
-            transactional: null,
-            marketing: null,
-            updatedAt: null,
-          };
-          const field = change.setting === 'BLOCKED' ? 'blocked' : change.setting === 'TRANSACTIONAL' ? 'transactional' : 'marketing';
-          preferences.set(change.businessId, { ...current, [field]: change.value, updatedAt: ctx.now });
-          touched.add(change.businessId);
+        case 'BUSINESS_PREFERENCE_CHANGED':
+          setPreference(change.businessId, change.setting, change.value);
           events.push({
             ...event,
             type: change.type,
             businessId: change.businessId,
             setting: change.setting,
-            previousValue: change.previous === null ? null : String(change.previous),
+            previousValue: describeSetting(change.previous),
+            newValue: describeSetting(change.value) ?? UNSET,
+          });
+          break;
+        case 'BUSINESS_PREFERENCE_CARRIED':
+          // Nothing changes but the binding, which every row of the user gets below.
+          events.push({
+            ...event,
+            type: change.type,
+            policyVersion: change.policyVersion,
+            businessId: change.businessId,
+            setting: change.setting,
+            carriedFrom: change.carriedFrom,
+            previousValue: String(change.value),
             newValue: String(change.value),
           });
           break;
-        }
+        case 'BUSINESS_GRANT_NOT_CARRIED':
+          setPreference(change.businessId, change.setting, null);
+          events.push({
+            ...event,
+            type: change.type,
+            policyVersion: change.policyVersion,
+            businessId: change.businessId,
+            setting: change.setting,
+            carriedFrom: change.grantedUnder,
+            previousValue: 'true',
+            newValue: UNSET,
+          });
+          break;
       }
+    }
+    // A later change to the same purpose in one write (a carried choice then overridden) keeps the last.
+    const latest = new Map(choiceRows.map((choice) => [choice.purposeKey, choice]));
+    for (const choice of latest.values()) {
+      await tx.createQueryBuilder(ConsentChoiceEntity).insert(choice).onConflict(['userId', 'purposeKey']).merge().execute();
+    }
+    if (accepted) {
+      await tx.nativeUpdate(BusinessPreferenceEntity, { userId: ctx.userId }, { policyVersion: row.policyVersion });
     }
     for (const businessId of touched) {
       const p = preferences.get(businessId)!;
@@ -223,6 +320,7 @@ export class ConsentWriter {
           transactional: p.transactional,
           marketing: p.marketing,
           updatedAt: ctx.now,
+          policyVersion: row.policyVersion,
         })
         .onConflict(['userId', 'businessId'])
         .merge()

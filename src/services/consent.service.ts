@@ -73,23 +73,33 @@ export class ConsentService {
   async acceptPrivacyPolicy(em: EntityManager, request: ConsentWriteRequest, command: AcceptPolicyCommand): Promise<ConsentWriteOutcome> {
     // A version published on another instance may not have reached this one yet.
     if (!this.catalog.get(command.version)) await this.catalog.refresh();
-    return this.write(em, request, 'acceptPrivacyPolicy', 'ACCEPTANCE', command, ({ state }) =>
-      planAcceptance(this.catalog.all(), state, command.version, command.choices ?? [], request.now),
+    return this.withAcceptedPolicyLoaded(() =>
+      this.write(em, request, 'acceptPrivacyPolicy', 'ACCEPTANCE', command, ({ state, businessPreferences }) => {
+        // Carrying choices over compares purposes with the versions they are bound to.
+        this.acceptedPolicy(state);
+        for (const preference of businessPreferences) {
+          if (preference.policyVersion !== null) this.loadedPolicy(preference.policyVersion);
+        }
+        return planAcceptance(this.catalog.all(), state, command.version, command.choices ?? [], request.now, businessPreferences);
+      }),
     );
   }
 
   updateConsent(em: EntityManager, request: ConsentWriteRequest, command: UpdateChoicesCommand): Promise<ConsentWriteOutcome> {
     return this.withAcceptedPolicyLoaded(() =>
-      this.write(em, request, 'updateConsent', 'SETTINGS', command, ({ state }) =>
-        planChoiceUpdate(this.acceptedPolicy(state), state, command.choices, request.now),
+      this.write(em, request, 'updateConsent', 'SETTINGS', command, ({ state, businessPreferences }) =>
+        planChoiceUpdate(this.acceptedPolicy(state), state, command.choices, request.now, businessPreferences),
       ),
     );
   }
 
   private acceptedPolicy(state: ConsentState): Policy | null {
-    if (!state.acceptance) return null;
-    const policy = this.catalog.get(state.acceptance.policyVersion);
-    if (!policy) throw new AcceptedPolicyNotLoaded(state.acceptance.policyVersion);
+    return state.acceptance ? this.loadedPolicy(state.acceptance.policyVersion) : null;
+  }
+
+  private loadedPolicy(version: string): Policy {
+    const policy = this.catalog.get(version);
+    if (!policy) throw new AcceptedPolicyNotLoaded(version);
     return policy;
   }
 
@@ -114,15 +124,12 @@ export class ConsentService {
     request: ConsentWriteRequest,
     command: SetBusinessPreferenceCommand,
   ): Promise<ConsentWriteOutcome> {
-    return this.write(
-      em,
-      request,
-      'setBusinessMessagingPreference',
-      'SETTINGS',
-      command,
-      ({ businessPreferences }) =>
-        planBusinessPreference(businessPreferences.find((p) => p.businessId === command.businessId) ?? null, command),
-      true,
+    return this.write(em, request, 'setBusinessMessagingPreference', 'SETTINGS', command, ({ state, businessPreferences }) =>
+      planBusinessPreference(
+        businessPreferences.find((p) => p.businessId === command.businessId) ?? null,
+        command,
+        state.acceptance?.policyVersion ?? null,
+      ),
     );
   }
 
@@ -133,7 +140,6 @@ export class ConsentService {
     channel: ConsentChannel,
     command: Idempotent,
     plan: (locked: LockedState) => Plan,
-    withBusinessPreferences = false,
   ): Promise<ConsentWriteOutcome> {
     const key = command.idempotencyKey ?? null;
     // Control characters: PostgreSQL refuses NUL, and the key is echoed into logs and the ledger.
@@ -155,7 +161,6 @@ export class ConsentService {
       operation,
       command,
       plan,
-      { withBusinessPreferences },
     );
   }
 }

@@ -11,6 +11,8 @@ export const BusinessPreferenceEntity = defineEntity({
     transactional: p.boolean().nullable(),
     marketing: p.boolean().nullable(),
     updatedAt: p.datetime(),
+    /** The version the settings are bound to (made under or carried into); null before any acceptance. */
+    policyVersion: p.string().length(64).nullable(),
   }),
 });
 export type BusinessPreferenceRow = InferEntity<typeof BusinessPreferenceEntity>;

@@ -21,6 +21,8 @@ export const ConsentEventEntity = defineEntity({
     businessId: p.string().length(128).nullable(),
     setting: p.string().length(32).nullable(),
     previousValue: p.string().length(64).nullable(),
+    /** For events of a carry-over: the version the choice or setting came from. */
+    carriedFrom: p.string().length(64).nullable(),
     newValue: p.string().length(64),
     actor: p.string().length(255),
     channel: p.string().length(32),

@@ -29,6 +29,7 @@ function toEvent(row: ConsentEventRow): ConsentEvent {
     businessId: row.businessId ?? null,
     setting: row.setting ?? null,
     previousValue: row.previousValue ?? null,
+    carriedFrom: row.carriedFrom ?? null,
     newValue: row.newValue,
     policyVersion: row.policyVersion ?? null,
     actor: row.actor,

@@ -16,7 +16,15 @@ registerEnumType(ConsentEventType, {
   valuesConfig: {
     POLICY_ACCEPTED: { description: 'The user accepted a policy version.' },
     CHOICE_CHANGED: { description: 'A choice on a purpose changed.' },
-    BUSINESS_PREFERENCE_CHANGED: { description: 'A setting for one business changed.' },
+    CHOICE_CARRIED: { description: 'On accepting a newer version, a choice was carried to the purpose of the same key.' },
+    GRANT_NOT_CARRIED: {
+      description: 'On accepting a newer version, a grant was not carried because the purpose changed materially; the default applies.',
+    },
+    BUSINESS_PREFERENCE_CHANGED: { description: 'A setting for one business changed (newValue "unset": cleared).' },
+    BUSINESS_PREFERENCE_CARRIED: { description: 'On accepting a newer version, a setting for one business was carried.' },
+    BUSINESS_GRANT_NOT_CARRIED: {
+      description: 'On accepting a newer version, a per-business grant was not carried because business.K changed materially.',
+    },
   },
 });
 
@@ -38,13 +46,13 @@ export class ConsentEvent {
   @Field(() => ConsentEventType, { description: 'What happened.' })
   type!: ConsentEventTypeValue;
 
-  @Field(() => String, { nullable: true, description: 'The purpose changed, for CHOICE_CHANGED.' })
+  @Field(() => String, { nullable: true, description: 'The purpose, for CHOICE_CHANGED, CHOICE_CARRIED and GRANT_NOT_CARRIED.' })
   purposeKey!: string | null;
 
   @Field(() => String, { nullable: true, description: 'The choice group the change was made through, if any.' })
   choiceGroup!: string | null;
 
-  @Field(() => String, { nullable: true, description: 'The business, for BUSINESS_PREFERENCE_CHANGED.' })
+  @Field(() => String, { nullable: true, description: 'The business, for the BUSINESS_ events.' })
   businessId!: string | null;
 
   @Field(() => String, { nullable: true, description: 'The business setting changed: BLOCKED, TRANSACTIONAL or MARKETING.' })
@@ -53,12 +61,19 @@ export class ConsentEvent {
   @Field(() => String, {
     nullable: true,
     description:
-      'The value before: "granted"/"withdrawn" (prefixed "default:" when it was the default), "true"/"false", or the previous policy version.',
+      'The value before: "granted"/"withdrawn" (prefixed "default:" when it was the default), "true"/"false", or the previous policy version. For a carry: the value under the earlier version.',
   })
   previousValue!: string | null;
 
-  @Field(() => String, { description: 'The value after, in the same form.' })
+  @Field(() => String, { description: 'The value after, in the same form; "unset" for a business setting that was cleared.' })
   newValue!: string;
+
+  @Field(() => String, {
+    nullable: true,
+    description:
+      'For CHOICE_CARRIED and GRANT_NOT_CARRIED: the version the choice was originally made under; for business carries: the version the setting was bound to.',
+  })
+  carriedFrom!: string | null;
 
   @Field(() => String, { nullable: true, description: 'The policy version the change was made under.' })
   policyVersion!: string | null;

@@ -42,11 +42,30 @@ export class ConsentChoice {
   @Field(() => ChoiceSource, { description: 'Whether the user chose or the default applies.' })
   source!: ChoiceSourceValue;
 
-  @Field(() => DateTimeScalar, { nullable: true, description: 'When the user chose; null for defaults.' })
+  @Field(() => DateTimeScalar, {
+    nullable: true,
+    description: 'When the user chose (a carried choice keeps its original date); null for defaults.',
+  })
   decidedAt!: Date | null;
 
-  @Field(() => DateTimeScalar, { nullable: true, description: 'When the window to change it closes; null if it never does.' })
+  @Field(() => DateTimeScalar, {
+    nullable: true,
+    description: 'When the window to change it closes (counted from the acceptance of the version that governs); null if it never does.',
+  })
   changeableUntil!: Date | null;
+
+  @Field(() => String, {
+    nullable: true,
+    description: 'For a choice carried over from an earlier policy version: the version it was originally made under.',
+  })
+  carriedFrom!: string | null;
+
+  @Field(() => String, {
+    nullable: true,
+    description:
+      'An earlier grant that was NOT carried into this version because the purpose changed materially (recipient, legal basis or data categories): the version it was made under. The default applies; ask the user again.',
+  })
+  grantNotCarriedFrom!: string | null;
 }
 
 @ObjectType({ description: 'What one business may send the user, with the user’s settings applied.', simpleResolvers: true })
