@@ -99,6 +99,17 @@ const OPTED_IN_2016 = acceptedState(V2016, T, [
   choice('facebook.friend_suggestions', true, DECIDED),
 ]);
 
+/** A business preference bound to 2016, with `p` set. */
+const pref = (businessId: string, p: Partial<BusinessPreference>): BusinessPreference => ({
+  businessId,
+  blocked: false,
+  transactional: null,
+  marketing: null,
+  updatedAt: DECIDED,
+  policyVersion: V2016,
+  ...p,
+});
+
 describe('materially unchanged purposes', () => {
   const ads = purposeOf(POLICY_2016, 'facebook.ads');
   const variants: [string, Partial<Purpose>, boolean][] = [
@@ -312,15 +323,6 @@ describe('accepting a newer version carries purpose choices', () => {
 });
 
 describe('accepting a newer version carries per-business preferences', () => {
-  const pref = (businessId: string, p: Partial<BusinessPreference>): BusinessPreference => ({
-    businessId,
-    blocked: false,
-    transactional: null,
-    marketing: null,
-    updatedAt: DECIDED,
-    policyVersion: V2016,
-    ...p,
-  });
   const PREFERENCES = [
     pref('blocked-shop', { blocked: true }),
     pref('refused-shop', { marketing: false, transactional: false }),
@@ -401,15 +403,6 @@ describe('accepting a newer version carries per-business preferences', () => {
 });
 
 describe('the global marketing switch', () => {
-  const pref = (businessId: string, p: Partial<BusinessPreference>): BusinessPreference => ({
-    businessId,
-    blocked: false,
-    transactional: null,
-    marketing: null,
-    updatedAt: DECIDED,
-    policyVersion: V2016,
-    ...p,
-  });
   const ACCEPTED = acceptedState(V2016, T);
   const WITHDRAWN = acceptedState(V2016, T, [choice('business.marketing', false, DECIDED)]);
   const PREFERENCES = [
