@@ -36,6 +36,9 @@ export interface Policy {
   readonly url: string | null;
   readonly purposes: readonly Purpose[];
   readonly prohibitions: readonly Prohibition[];
+  /** The declared vocabulary: every recipient and data category its purposes and prohibitions may name. Only grows. */
+  readonly recipients: readonly string[];
+  readonly dataCategories: readonly string[];
 }
 
 export const DAY_MS = 24 * 60 * 60 * 1000;
@@ -60,12 +63,29 @@ export function isProhibited(policy: Policy, recipient: string, dataCategory: st
   return policy.prohibitions.some((p) => p.dataCategory === dataCategory && (p.recipient === null || p.recipient === recipient));
 }
 
-/** The version live at `now`: the newest (by effectiveAt) whose effectiveAt has passed. */
+/** True when `p` keeps the promise `q`: the same category, to the same recipient or to everyone. */
+export function covers(p: Prohibition, q: Prohibition): boolean {
+  return p.dataCategory === q.dataCategory && (p.recipient === null || p.recipient === q.recipient);
+}
+
+/**
+ * The order in which versions take effect: by effectiveAt, then by version id.
+ * The database refuses two versions with one effectiveAt, so the second key
+ * never decides in practice; it is there so that every instance would still
+ * pick the same live version from any set of rows, whatever order they load in.
+ */
+export function compareByEffectiveAt(a: Pick<Policy, 'version' | 'effectiveAt'>, b: Pick<Policy, 'version' | 'effectiveAt'>): number {
+  const byTime = a.effectiveAt.getTime() - b.effectiveAt.getTime();
+  if (byTime !== 0) return byTime;
+  return a.version < b.version ? -1 : a.version > b.version ? 1 : 0;
+}
+
+/** The version live at `now`: the last, in `compareByEffectiveAt` order, whose effectiveAt has passed. */
 export function livePolicy(policies: readonly Policy[], now: Date): Policy | undefined {
   let live: Policy | undefined;
   for (const policy of policies) {
     if (policy.effectiveAt.getTime() > now.getTime()) continue;
-    if (!live || policy.effectiveAt.getTime() > live.effectiveAt.getTime()) live = policy;
+    if (!live || compareByEffectiveAt(policy, live) > 0) live = policy;
   }
   return live;
 }

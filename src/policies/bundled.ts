@@ -1,5 +1,6 @@
 /** The policy documents shipped with the service, as the decision engine sees them. Pure data, no I/O. */
 import { LEGAL_BASES, PURPOSE_CONTROLS, type Policy } from '../domain/policy.js';
+import { validatePolicyDraft } from '../domain/policy-validation.js';
 import whatsapp2016 from './2016-08-25.json' with { type: 'json' };
 
 /** The JSON shape of src/policies/*.json: the fields of Policy, dates as ISO strings. */
@@ -18,10 +19,18 @@ function isoDate(value: string, what: string): Date {
 }
 
 /**
- * Parses a policy document, refusing a misspelt legal basis, control or date
- * at load time rather than letting it decide data flows.
+ * Parses a policy document, refusing a misspelt legal basis, control, date or
+ * name (anything a publish would refuse) at load time rather than letting it
+ * decide data flows. Bundled documents are history, so a past effectiveAt is fine.
  */
 export function policyFromDocument(doc: PolicyDocument): Policy {
+  const policy = parse(doc);
+  const errors = validatePolicyDraft(policy, [], policy.publishedAt, { allowPastEffectiveAt: true });
+  if (errors.length > 0) throw new Error(`${doc.version} is not a valid policy: ${errors.map((e) => `${e.field.join('.')}: ${e.message}`).join('; ')}`);
+  return policy;
+}
+
+function parse(doc: PolicyDocument): Policy {
   return {
     version: doc.version,
     url: doc.url,
@@ -33,6 +42,8 @@ export function policyFromDocument(doc: PolicyDocument): Policy {
       control: oneOf(PURPOSE_CONTROLS, p.control, `${p.key} control`),
     })),
     prohibitions: doc.prohibitions.map((p) => ({ recipient: p.recipient, dataCategory: p.dataCategory })),
+    recipients: [...doc.recipients],
+    dataCategories: [...doc.dataCategories],
   };
 }
 

@@ -136,6 +136,8 @@ export const GDPR_POLICY: Policy = {
     { recipient: null, dataCategory: 'message_content' },
     { recipient: 'advertisers', dataCategory: 'phone_number' },
   ],
+  recipients: WHATSAPP_2016.recipients,
+  dataCategories: WHATSAPP_2016.dataCategories,
 };
 
 /** The purpose `key` of `policy`; throws (failing the test) if it is missing. */
@@ -169,6 +171,8 @@ export function draftOf(policy: Policy, patch: Partial<PolicyDraft> = {}): Polic
     url: policy.url,
     purposes: policy.purposes,
     prohibitions: policy.prohibitions,
+    recipients: policy.recipients,
+    dataCategories: policy.dataCategories,
     ...patch,
   };
 }

@@ -1,9 +1,19 @@
 import { describe, expect, it } from 'vitest';
 import type { PlannedError } from '../../src/domain/consent-change.js';
-import { EFFECTIVE_AT_SKEW_MS, validatePolicyDraft, type PolicyDraft } from '../../src/domain/policy-validation.js';
-import type { Purpose } from '../../src/domain/policy.js';
+import {
+  EFFECTIVE_AT_SKEW_MS,
+  MAX_CHANGE_WINDOW_DAYS,
+  MAX_DESCRIPTION_LENGTH,
+  MAX_NAME_LENGTH,
+  MAX_PURPOSES,
+  MAX_TITLE_LENGTH,
+  MAX_URL_LENGTH,
+} from '../../src/domain/policy-limits.js';
+import { resolveVocabulary, validatePolicyDraft, type PolicyDraft } from '../../src/domain/policy-validation.js';
+import type { Policy, Purpose } from '../../src/domain/policy.js';
 import {
   ACCOUNT_SHARING,
+  DAY_MS as DAY,
   GDPR_POLICY,
   POLICY_2016,
   SECOND_MS,
@@ -13,6 +23,7 @@ import {
   plus,
   purposeOf,
   withPurposes,
+  withoutPurposes,
 } from './policy-fixtures.js';
 
 const NOW = new Date('2018-05-01T00:00:00.000Z');
@@ -20,7 +31,7 @@ const NOW = new Date('2018-05-01T00:00:00.000Z');
 const GDPR_DRAFT = draftOf(GDPR_POLICY, { effectiveAt: plus(NOW, 24 * 60 * 60 * 1000) });
 const index = (key: string) => GDPR_POLICY.purposes.findIndex((p) => p.key === key);
 
-function validate(draft: PolicyDraft, existing = [POLICY_2016], now = NOW, options = {}): PlannedError[] {
+function validate(draft: PolicyDraft, existing: readonly Policy[] = [POLICY_2016], now = NOW, options = {}): PlannedError[] {
   return validatePolicyDraft(draft, existing, now, options);
 }
 
@@ -309,5 +320,249 @@ describe('validatePolicyDraft: purposes', () => {
         .map((e) => e.code)
         .sort(),
     ).toEqual(['CONTRADICTORY_POLICY', 'INVALID_INPUT', 'INVALID_INPUT', 'POLICY_VERSION_EXISTS']);
+  });
+});
+
+describe('validatePolicyDraft: the declared vocabulary', () => {
+  const FUTURE = GDPR_DRAFT.effectiveAt;
+
+  it('inherits the previous version’s vocabulary when the draft declares none', () => {
+    const draft = draftOf(GDPR_POLICY, { effectiveAt: FUTURE, recipients: null, dataCategories: null });
+    expect(validate(draft)).toEqual([]);
+    expect(resolveVocabulary(draft, [POLICY_2016])).toEqual({
+      recipients: ['whatsapp', 'facebook', 'businesses', 'advertisers'],
+      dataCategories: ['phone_number', 'account_info', 'device_info', 'usage_data', 'message_content'],
+    });
+  });
+
+  it('takes the vocabulary of the version just before it, not of a later one', () => {
+    const later = { ...GDPR_POLICY, version: 'later', effectiveAt: plus(FUTURE, DAY), recipients: [...GDPR_POLICY.recipients, 'partners'] };
+    const draft = draftOf(GDPR_POLICY, { version: 'between', effectiveAt: plus(FUTURE, -DAY), recipients: null, dataCategories: null });
+    expect(resolveVocabulary(draft, [POLICY_2016, later])?.recipients).toEqual(POLICY_2016.recipients);
+  });
+
+  it('accepts a version that adds names', () => {
+    const draft = draftOf(GDPR_POLICY, { effectiveAt: FUTURE, dataCategories: [...POLICY_2016.dataCategories, 'location'] });
+    expect(validate(draft)).toEqual([]);
+  });
+
+  it('refuses a version that removes a recipient, naming it and the version that declared it', () => {
+    const errors = validate(draftOf(GDPR_POLICY, { effectiveAt: FUTURE, recipients: ['facebook', 'businesses', 'advertisers'] }));
+    expect(codesAndFields(errors)).toEqual([['INVALID_INPUT', ['input', 'recipients']]]);
+    expect(errors[0]?.message).toContain('"whatsapp"');
+    expect(errors[0]?.message).toContain(V2016);
+  });
+
+  it('refuses a version that removes a data category, and every use of it', () => {
+    const errors = validate(
+      draftOf(GDPR_POLICY, { effectiveAt: FUTURE, dataCategories: POLICY_2016.dataCategories.filter((c) => c !== 'usage_data') }),
+    );
+    expect(codesAndFields(errors)).toEqual([
+      ['INVALID_INPUT', ['input', 'dataCategories']],
+      ['INVALID_INPUT', ['input', 'purposes', index('facebook.analytics'), 'dataCategories', 1]],
+      ['INVALID_INPUT', ['input', 'purposes', index('facebook.integrity'), 'dataCategories', 2]],
+    ]);
+  });
+
+  it('refuses a purpose using the misspelt category phone_numbr, naming the field', () => {
+    const errors = validate(withPurpose('facebook.ads', { dataCategories: ['phone_numbr', 'account_info'] }));
+    expect(codesAndFields(errors)).toEqual([['INVALID_INPUT', ['input', 'purposes', index('facebook.ads'), 'dataCategories', 0]]]);
+    expect(errors[0]?.message).toContain('"phone_numbr" is not a declared data category');
+  });
+
+  it('refuses a purpose whose recipient is not declared', () => {
+    expect(codesAndFields(validate(withPurpose('facebook.ads', { recipient: 'instagram' })))).toEqual([
+      ['INVALID_INPUT', ['input', 'purposes', index('facebook.ads'), 'recipient']],
+    ]);
+  });
+
+  it('refuses a prohibition naming an undeclared recipient or category, so a misspelling cannot look like a promise', () => {
+    const draft = draftOf(GDPR_POLICY, {
+      effectiveAt: FUTURE,
+      prohibitions: [...GDPR_POLICY.prohibitions, { recipient: 'advertisrs', dataCategory: 'account_info' }, { recipient: null, dataCategory: 'locaton' }],
+    });
+    expect(codesAndFields(validate(draft))).toEqual([
+      ['INVALID_INPUT', ['input', 'prohibitions', 2, 'recipient']],
+      ['INVALID_INPUT', ['input', 'prohibitions', 3, 'dataCategory']],
+    ]);
+  });
+
+  it('accepts a purpose using a name the same draft adds', () => {
+    const draft = draftOf(withPurposes(GDPR_POLICY, ['facebook.analytics'], { dataCategories: ['usage_data', 'crash_reports'] }), {
+      effectiveAt: FUTURE,
+      dataCategories: [...POLICY_2016.dataCategories, 'crash_reports'],
+    });
+    expect(validate(draft)).toEqual([]);
+  });
+
+  it('refuses malformed or repeated vocabulary names', () => {
+    const draft = draftOf(GDPR_POLICY, { effectiveAt: FUTURE, recipients: [...POLICY_2016.recipients, 'Partners', 'facebook'] });
+    expect(codesAndFields(validate(draft))).toEqual([
+      ['INVALID_INPUT', ['input', 'recipients', 4]],
+      ['INVALID_INPUT', ['input', 'recipients', 5]],
+    ]);
+  });
+
+  it('requires the first version to declare its vocabulary', () => {
+    const draft = draftOf(POLICY_2016, { recipients: null });
+    expect(codesAndFields(validate(draft, [], NOW, { allowPastEffectiveAt: true }))).toContainEqual(['INVALID_INPUT', ['input', 'recipients']]);
+  });
+
+  it('refuses a version scheduled before a later one that declares names the later one lacks', () => {
+    const later = { ...GDPR_POLICY, effectiveAt: plus(FUTURE, 30 * DAY) };
+    const draft = draftOf(GDPR_POLICY, { version: 'between', effectiveAt: FUTURE, recipients: [...POLICY_2016.recipients, 'partners'] });
+    const errors = validate(draft, [POLICY_2016, later]);
+    expect(codesAndFields(errors)).toEqual([['INVALID_INPUT', ['input', 'recipients']]]);
+    expect(errors[0]?.message).toContain(VGDPR);
+  });
+});
+
+describe('validatePolicyDraft: prohibitions only grow', () => {
+  const FUTURE = GDPR_DRAFT.effectiveAt;
+  const withoutBan = (dataCategory: string) =>
+    draftOf(GDPR_POLICY, { effectiveAt: FUTURE, prohibitions: GDPR_POLICY.prohibitions.filter((p) => p.dataCategory !== dataCategory) });
+
+  it('refuses a version that drops "message content to anyone", naming the promise and its version', () => {
+    const errors = validate(withoutBan('message_content'));
+    expect(codesAndFields(errors)).toEqual([['INVALID_INPUT', ['input', 'prohibitions']]]);
+    expect(errors[0]?.message).toContain('never message_content to anyone');
+    expect(errors[0]?.message).toContain(V2016);
+  });
+
+  it('refuses a version that drops "the number never to advertisers"', () => {
+    const errors = validate(withoutBan('phone_number'));
+    expect(codesAndFields(errors)).toEqual([['INVALID_INPUT', ['input', 'prohibitions']]]);
+    expect(errors[0]?.message).toContain('never phone_number to advertisers');
+  });
+
+  it('refuses a version without any prohibition, once per dropped promise', () => {
+    expect(codesAndFields(validate(draftOf(GDPR_POLICY, { effectiveAt: FUTURE, prohibitions: [] })))).toEqual([
+      ['INVALID_INPUT', ['input', 'prohibitions']],
+      ['INVALID_INPUT', ['input', 'prohibitions']],
+    ]);
+  });
+
+  it('compares with every earlier version, not only the previous one', () => {
+    // A stored version that (wrongly) lacks a 2016 promise must not let the next one drop it too.
+    const lax = { ...GDPR_POLICY, prohibitions: GDPR_POLICY.prohibitions.slice(0, 1) };
+    const errors = validate(draftOf(lax, { version: 'next', effectiveAt: plus(FUTURE, DAY) }), [POLICY_2016, lax]);
+    expect(codesAndFields(errors)).toEqual([['INVALID_INPUT', ['input', 'prohibitions']]]);
+    expect(errors[0]?.message).toContain(V2016);
+  });
+
+  it('accepts a broader prohibition in place of a narrower one (phone numbers to no one covers advertisers)', () => {
+    const noPhoneAnywhere = draftOf(
+      withoutPurposes(GDPR_POLICY, ['facebook.ads', 'facebook.friend_suggestions', 'facebook.security', 'facebook.integrity', 'business.transactional', 'business.marketing']),
+      { effectiveAt: FUTURE, prohibitions: [{ recipient: null, dataCategory: 'message_content' }, { recipient: null, dataCategory: 'phone_number' }] },
+    );
+    expect(validate(noPhoneAnywhere)).toEqual([]);
+  });
+
+  it('refuses a version scheduled between two others that promises what the later one does not keep', () => {
+    const later = { ...GDPR_POLICY, effectiveAt: plus(FUTURE, 30 * DAY) };
+    const draft = draftOf(GDPR_POLICY, {
+      version: 'between',
+      effectiveAt: FUTURE,
+      prohibitions: [...GDPR_POLICY.prohibitions, { recipient: 'advertisers', dataCategory: 'account_info' }],
+    });
+    const errors = validate(draft, [POLICY_2016, later]);
+    expect(codesAndFields(errors)).toEqual([['INVALID_INPUT', ['input', 'prohibitions', 2]]]);
+    expect(errors[0]?.message).toContain(VGDPR);
+  });
+
+  it('accepts a version scheduled between two others that keeps the earlier promises and no more than the later one', () => {
+    const later = { ...GDPR_POLICY, effectiveAt: plus(FUTURE, 30 * DAY) };
+    expect(validate(draftOf(GDPR_POLICY, { version: 'between', effectiveAt: FUTURE }), [POLICY_2016, later])).toEqual([]);
+  });
+});
+
+describe('validatePolicyDraft: bounds', () => {
+  const FUTURE = GDPR_DRAFT.effectiveAt;
+  const i = index('facebook.ads');
+
+  it.each([0, 30, MAX_CHANGE_WINDOW_DAYS])('accepts a change window of %s days', (changeWindowDays) => {
+    expect(validate(withPurpose('facebook.ads', { changeWindowDays }))).toEqual([]);
+  });
+
+  it.each([MAX_CHANGE_WINDOW_DAYS + 1, 2147483647])('refuses a change window of %s days, naming the field', (changeWindowDays) => {
+    expect(codesAndFields(validate(withPurpose('facebook.ads', { changeWindowDays })))).toEqual([
+      ['INVALID_INPUT', ['input', 'purposes', i, 'changeWindowDays']],
+    ]);
+  });
+
+  it('accepts an effectiveAt exactly 5 years ahead and refuses one a millisecond later, or 6 years ahead', () => {
+    const fiveYears = new Date('2023-05-01T00:00:00.000Z');
+    expect(validate(draftOf(GDPR_POLICY, { effectiveAt: fiveYears }))).toEqual([]);
+    for (const effectiveAt of [plus(fiveYears, 1), new Date('2024-05-01T00:00:00.000Z')]) {
+      expect(codesAndFields(validate(draftOf(GDPR_POLICY, { effectiveAt })))).toEqual([['INVALID_INPUT', ['input', 'effectiveAt']]]);
+    }
+  });
+
+  it('refuses an effectiveAt shared with an existing version, naming it', () => {
+    const errors = validate(draftOf(GDPR_POLICY, { version: 'twin', effectiveAt: FUTURE }), [POLICY_2016, { ...GDPR_POLICY, effectiveAt: FUTURE }]);
+    expect(codesAndFields(errors)).toEqual([['INVALID_INPUT', ['input', 'effectiveAt']]]);
+    expect(errors[0]?.message).toContain(VGDPR);
+  });
+
+  it.each([
+    'http://www.whatsapp.com/legal',
+    'ftp://whatsapp.com/policy',
+    'javascript:alert(1)',
+    'www.whatsapp.com/legal',
+    'https://user:secret@whatsapp.com/legal',
+    'https://whatsapp.com/le gal',
+    `https://whatsapp.com/${'a'.repeat(MAX_URL_LENGTH)}`,
+  ])('refuses the url %j', (url) => {
+    expect(codesAndFields(validate(draftOf(GDPR_POLICY, { effectiveAt: FUTURE, url })))).toEqual([['INVALID_INPUT', ['input', 'url']]]);
+  });
+
+  it('accepts an https url, or none', () => {
+    expect(validate(draftOf(GDPR_POLICY, { effectiveAt: FUTURE, url: 'https://www.whatsapp.com/legal/privacy-policy-eea#top' }))).toEqual([]);
+    expect(validate(draftOf(GDPR_POLICY, { effectiveAt: FUTURE, url: null }))).toEqual([]);
+  });
+
+  it(`accepts a title of ${MAX_TITLE_LENGTH} characters (emoji count as one) and refuses one longer`, () => {
+    expect(validate(withPurpose('facebook.ads', { title: '😀'.repeat(MAX_TITLE_LENGTH) }))).toEqual([]);
+    expect(codesAndFields(validate(withPurpose('facebook.ads', { title: 'a'.repeat(300) })))).toEqual([
+      ['INVALID_INPUT', ['input', 'purposes', i, 'title']],
+    ]);
+  });
+
+  it(`refuses a description over ${MAX_DESCRIPTION_LENGTH} characters`, () => {
+    expect(codesAndFields(validate(withPurpose('facebook.ads', { description: 'a'.repeat(MAX_DESCRIPTION_LENGTH + 1) })))).toEqual([
+      ['INVALID_INPUT', ['input', 'purposes', i, 'description']],
+    ]);
+  });
+
+  it('refuses a 300-character purpose key or choice group, and a 65-character category', () => {
+    const longKey = `facebook.${'a'.repeat(291)}`;
+    expect(codesAndFields(validate(withPurpose('facebook.ads', { key: longKey })))).toEqual([['INVALID_INPUT', ['input', 'purposes', i, 'key']]]);
+    expect(codesAndFields(validate(withPurpose('facebook.ads', { choiceGroup: longKey })))).toEqual([
+      ['INVALID_INPUT', ['input', 'purposes', i, 'choiceGroup']],
+    ]);
+    const longName = 'a'.repeat(MAX_NAME_LENGTH + 1);
+    expect(codesAndFields(validate(draftOf(GDPR_POLICY, { effectiveAt: FUTURE, dataCategories: [...POLICY_2016.dataCategories, longName] })))).toEqual([
+      ['INVALID_INPUT', ['input', 'dataCategories', 5]],
+    ]);
+  });
+
+  it('refuses NUL and other control characters in titles and descriptions, but lets descriptions break lines', () => {
+    expect(codesAndFields(validate(withPurpose('facebook.ads', { title: 'Ads\0' })))).toEqual([['INVALID_INPUT', ['input', 'purposes', i, 'title']]]);
+    expect(codesAndFields(validate(withPurpose('facebook.ads', { title: 'Ads\non Facebook' })))).toEqual([
+      ['INVALID_INPUT', ['input', 'purposes', i, 'title']],
+    ]);
+    expect(codesAndFields(validate(withPurpose('facebook.ads', { description: 'Shared\0 with Facebook' })))).toEqual([
+      ['INVALID_INPUT', ['input', 'purposes', i, 'description']],
+    ]);
+    expect(codesAndFields(validate(withPurpose('facebook.ads', { description: 'Broken \uD800 text' })))).toEqual([
+      ['INVALID_INPUT', ['input', 'purposes', i, 'description']],
+    ]);
+    expect(validate(withPurpose('facebook.ads', { description: 'First paragraph.\n\nSecond\tparagraph.' }))).toEqual([]);
+  });
+
+  it('refuses more purposes or prohibitions than the documented maximum', () => {
+    const ads = purposeOf(GDPR_POLICY, 'facebook.ads');
+    const many = Array.from({ length: MAX_PURPOSES + 1 }, (_, n) => ({ ...ads, key: `facebook.ads_${n}` }));
+    expect(codesAndFields(validate(draftOf(GDPR_POLICY, { effectiveAt: FUTURE, purposes: many })))).toContainEqual(['INVALID_INPUT', ['input', 'purposes']]);
   });
 });

@@ -3,6 +3,7 @@ import { policyFromDocument, WHATSAPP_2016_DOCUMENT } from '../../src/policies/b
 import {
   DAY_MS as SOURCE_DAY_MS,
   changeableUntil,
+  compareByEffectiveAt,
   findPurpose,
   isOptional,
   isProhibited,
@@ -22,6 +23,14 @@ describe('loading a bundled policy document', () => {
     expect(() => policyFromDocument(withPurpose({ legalBasis: 'CONSENTT' }))).toThrow(/facebook.ads legalBasis "CONSENTT"/);
     expect(() => policyFromDocument(withPurpose({ control: 'OPT_OUT' }))).toThrow(/facebook.ads control "OPT_OUT"/);
     expect(() => policyFromDocument({ ...WHATSAPP_2016_DOCUMENT, effectiveAt: '25/08/2016' })).toThrow(/effectiveAt is not an ISO date/);
+  });
+
+  it('refuses a misspelt data category or a missing prohibition name, as a publish would', () => {
+    const purpose = WHATSAPP_2016_DOCUMENT.purposes[0]!;
+    const misspelt = { ...WHATSAPP_2016_DOCUMENT, purposes: [{ ...purpose, dataCategories: ['phone_numbr'] }] };
+    expect(() => policyFromDocument(misspelt)).toThrow(/"phone_numbr" is not a declared data category/);
+    const undeclared = { ...WHATSAPP_2016_DOCUMENT, recipients: ['whatsapp', 'facebook', 'businesses'] };
+    expect(() => policyFromDocument(undeclared)).toThrow(/"advertisers" is not a declared recipient/);
   });
 });
 
@@ -71,6 +80,11 @@ describe('the bundled 2016 policy', () => {
       expect(p.description.trim()).not.toBe('');
     },
   );
+
+  it('declares the vocabulary of the spec: four recipients and five data categories', () => {
+    expect(POLICY_2016.recipients).toEqual(['whatsapp', 'facebook', 'businesses', 'advertisers']);
+    expect(POLICY_2016.dataCategories).toEqual(['phone_number', 'account_info', 'device_info', 'usage_data', 'message_content']);
+  });
 
   it('prohibits message content to anyone and phone numbers to advertisers, and nothing else', () => {
     expect(POLICY_2016.prohibitions).toHaveLength(2);
@@ -177,6 +191,20 @@ describe('livePolicy', () => {
     };
     const now = new Date('2020-01-01T00:00:00.000Z');
     expect(livePolicy([publishedEarlyGoesLiveLate, GDPR_POLICY, POLICY_2016], now)?.version).toBe('a-late-one');
+  });
+
+  it('picks the same version from two sharing one effectiveAt whatever the load order (the greater version id)', () => {
+    const twin: Policy = { ...GDPR_POLICY, version: '2018-05-25-b' };
+    const now = new Date('2020-01-01T00:00:00.000Z');
+    expect(livePolicy([POLICY_2016, GDPR_POLICY, twin], now)?.version).toBe('2018-05-25-b');
+    expect(livePolicy([twin, GDPR_POLICY, POLICY_2016], now)?.version).toBe('2018-05-25-b');
+  });
+});
+
+describe('compareByEffectiveAt', () => {
+  it('orders by effectiveAt, then by version id', () => {
+    const twin: Policy = { ...GDPR_POLICY, version: '2018-05-25-b' };
+    expect([twin, GDPR_POLICY, POLICY_2016].sort(compareByEffectiveAt).map((p) => p.version)).toEqual([V2016, VGDPR, '2018-05-25-b']);
   });
 });
 
