@@ -24,6 +24,8 @@ export async function loadPolicies(em: EntityManager, versions: readonly string[
     url: head.url ?? null,
     publishedAt: head.publishedAt,
     effectiveAt: head.effectiveAt,
+    recipients: head.recipients,
+    dataCategories: head.dataCategories,
     purposes: purposes
       .filter((p) => p.policyVersion === head.version)
       .map((p) => ({
@@ -44,7 +46,11 @@ export async function loadPolicies(em: EntityManager, versions: readonly string[
   }));
 }
 
-/** Stores a new version in the caller's transaction (native inserts). The primary key refuses a second copy. */
+/**
+ * Stores a new version in the caller's transaction (native inserts). The
+ * primary key refuses a second copy, the unique effectiveAt a second version
+ * going live at the same instant.
+ */
 export async function insertPolicy(em: EntityManager, policy: Policy, publishedBy: string): Promise<void> {
   await em.insert(PolicyVersionEntity, {
     version: policy.version,
@@ -52,6 +58,8 @@ export async function insertPolicy(em: EntityManager, policy: Policy, publishedB
     publishedAt: policy.publishedAt,
     effectiveAt: policy.effectiveAt,
     publishedBy,
+    recipients: [...policy.recipients],
+    dataCategories: [...policy.dataCategories],
   });
   await em.insertMany(
     PolicyPurposeEntity,
