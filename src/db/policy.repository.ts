@@ -1,8 +1,23 @@
 import type { EntityManager } from '@mikro-orm/core';
+import { PostgreSqlPlatform } from '@mikro-orm/postgresql';
 import type { LegalBasis, Policy, PurposeControl } from '../domain/policy.js';
 import { PolicyProhibitionEntity } from './entities/policy-prohibition.entity.js';
 import { PolicyPurposeEntity } from './entities/policy-purpose.entity.js';
 import { PolicyVersionEntity } from './entities/policy-version.entity.js';
+
+/**
+ * Makes publishers take turns until the end of the caller's transaction, so
+ * each one validates against every version committed before it: the rules
+ * that relate versions to each other (promises only grow, vocabularies only
+ * grow, one version per instant) cannot be raced. SQLite already runs one
+ * write transaction at a time.
+ */
+export async function lockPolicyPublishing(em: EntityManager): Promise<void> {
+  if (!(em.getPlatform() instanceof PostgreSqlPlatform)) return;
+  await em
+    .getConnection()
+    .execute(`select pg_advisory_xact_lock(hashtext('consent.policy_publishing'))`, [], 'all', em.getTransactionContext());
+}
 
 export async function listPolicyVersions(em: EntityManager): Promise<string[]> {
   const rows = await em.find(PolicyVersionEntity, {}, { fields: ['version'], disableIdentityMap: true });

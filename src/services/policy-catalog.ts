@@ -1,5 +1,5 @@
-import type { MikroORM } from '@mikro-orm/core';
-import { livePolicy, type Policy } from '../domain/policy.js';
+import type { EntityManager, MikroORM } from '@mikro-orm/core';
+import { compareByEffectiveAt, livePolicy, type Policy } from '../domain/policy.js';
 import { listPolicyVersions, loadPolicies } from '../db/policy.repository.js';
 
 /**
@@ -33,7 +33,7 @@ export class PolicyCatalog {
 
   add(policy: Policy): void {
     this.byVersion.set(policy.version, policy);
-    this.sorted = [...this.byVersion.values()].sort((a, b) => a.effectiveAt.getTime() - b.effectiveAt.getTime());
+    this.sorted = [...this.byVersion.values()].sort(compareByEffectiveAt);
     for (const resolve of this.waiting.get(policy.version) ?? []) resolve(policy);
     this.waiting.delete(policy.version);
   }
@@ -66,8 +66,15 @@ export class PolicyCatalog {
     return this.inflight;
   }
 
-  private async load(): Promise<void> {
-    const em = this.orm.em.fork();
+  /**
+   * Loads the versions this instance has not seen through `em` (a publisher's
+   * transaction), without joining a refresh that may have started earlier.
+   */
+  catchUp(em: EntityManager): Promise<void> {
+    return this.load(em);
+  }
+
+  private async load(em: EntityManager = this.orm.em.fork()): Promise<void> {
     const missing = (await listPolicyVersions(em)).filter((v) => !this.byVersion.has(v));
     for (const policy of await loadPolicies(em, missing)) this.add(policy);
   }

@@ -27,6 +27,8 @@ function toDraft(input: PublishPrivacyPolicyInput): PolicyDraft {
       choiceGroup: p.choiceGroup ?? null,
     })),
     prohibitions: (input.prohibitions ?? []).map((p) => ({ recipient: p.recipient ?? null, dataCategory: p.dataCategory })),
+    recipients: input.recipients ?? null,
+    dataCategories: input.dataCategories ?? null,
   };
 }
 
