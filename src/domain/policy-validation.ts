@@ -153,7 +153,10 @@ export function validatePolicyDraft(
   // The vocabulary: well-formed, unique, and growing only.
   const vocabulary = resolveVocabulary(draft, existing);
   if (vocabulary === null) {
-    invalid('The first policy version declares its recipients and data categories.', draft.recipients === null ? 'recipients' : 'dataCategories');
+    invalid(
+      'The first policy version declares its recipients and data categories.',
+      draft.recipients === null ? 'recipients' : 'dataCategories',
+    );
   }
   const { earlier, later } = neighbours(existing, draft);
   for (const [list, kind, what] of [
@@ -220,7 +223,7 @@ export function validatePolicyDraft(
     declaredRecipient(p.recipient, ['purposes', i, 'recipient']);
     if (p.dataCategories.length === 0) invalid('A purpose uses at least one data category.', 'purposes', i, 'dataCategories');
     if (new Set(p.dataCategories).size !== p.dataCategories.length) invalid('Data categories repeat.', 'purposes', i, 'dataCategories');
-    p.dataCategories.forEach((c, j) => declaredCategory(c, ['purposes', i, 'dataCategories', j]));
+    for (const [j, c] of p.dataCategories.entries()) declaredCategory(c, ['purposes', i, 'dataCategories', j]);
     if (!ALLOWED_CONTROLS[p.legalBasis].includes(p.control)) {
       invalid(
         `Control ${p.control} does not fit legal basis ${p.legalBasis} (allowed: ${ALLOWED_CONTROLS[p.legalBasis].join(', ')}).`,
@@ -229,8 +232,16 @@ export function validatePolicyDraft(
         'control',
       );
     }
-    if (p.changeWindowDays !== null && !(Number.isInteger(p.changeWindowDays) && p.changeWindowDays >= 0 && p.changeWindowDays <= MAX_CHANGE_WINDOW_DAYS)) {
-      invalid(`changeWindowDays is a whole number of days from 0 to ${MAX_CHANGE_WINDOW_DAYS}, or null.`, 'purposes', i, 'changeWindowDays');
+    if (
+      p.changeWindowDays !== null &&
+      !(Number.isInteger(p.changeWindowDays) && p.changeWindowDays >= 0 && p.changeWindowDays <= MAX_CHANGE_WINDOW_DAYS)
+    ) {
+      invalid(
+        `changeWindowDays is a whole number of days from 0 to ${MAX_CHANGE_WINDOW_DAYS}, or null.`,
+        'purposes',
+        i,
+        'changeWindowDays',
+      );
     }
     if (p.control === 'NONE' && (p.changeWindowDays !== null || p.choiceGroup !== null)) {
       invalid('An essential purpose (control NONE) has no change window and no choice group.', 'purposes', i);

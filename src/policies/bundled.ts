@@ -26,7 +26,8 @@ function isoDate(value: string, what: string): Date {
 export function policyFromDocument(doc: PolicyDocument): Policy {
   const policy = parse(doc);
   const errors = validatePolicyDraft(policy, [], policy.publishedAt, { allowPastEffectiveAt: true });
-  if (errors.length > 0) throw new Error(`${doc.version} is not a valid policy: ${errors.map((e) => `${e.field.join('.')}: ${e.message}`).join('; ')}`);
+  if (errors.length > 0)
+    throw new Error(`${doc.version} is not a valid policy: ${errors.map((e) => `${e.field.join('.')}: ${e.message}`).join('; ')}`);
   return policy;
 }
 

@@ -103,6 +103,7 @@ describe('publishing policy versions', () => {
           version: 'gdpr',
           effectiveAt: new Date(server.now().getTime() + DAY).toISOString(),
           purposes: [purpose],
+          prohibitions: [{ dataCategory: 'message_content' }, { recipient: 'advertisers', dataCategory: 'phone_number' }],
           ...input,
         } as never,
       },
@@ -116,7 +117,13 @@ describe('publishing policy versions', () => {
   afterAll(() => server?.close());
 
   it('refuses a policy that contradicts its own prohibitions, and stores nothing', async () => {
-    const res = await publish({ prohibitions: [{ recipient: 'facebook', dataCategory: 'phone_number' }] });
+    const res = await publish({
+      prohibitions: [
+        { dataCategory: 'message_content' },
+        { recipient: 'advertisers', dataCategory: 'phone_number' },
+        { recipient: 'facebook', dataCategory: 'phone_number' },
+      ],
+    });
     expect(res.data?.publishPrivacyPolicy).toMatchObject({
       policy: null,
       userErrors: [expect.objectContaining({ code: 'CONTRADICTORY_POLICY' })],

@@ -168,7 +168,7 @@ describe('the 2016 WhatsApp policy change, end to end over HTTP', () => {
               defaultGranted: false,
             },
           ],
-          prohibitions: [{ dataCategory: 'message_content' }],
+          prohibitions: [{ dataCategory: 'message_content' }, { recipient: 'advertisers', dataCategory: 'phone_number' }],
         },
       },
       { token: admin },

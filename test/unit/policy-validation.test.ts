@@ -379,7 +379,11 @@ describe('validatePolicyDraft: the declared vocabulary', () => {
   it('refuses a prohibition naming an undeclared recipient or category, so a misspelling cannot look like a promise', () => {
     const draft = draftOf(GDPR_POLICY, {
       effectiveAt: FUTURE,
-      prohibitions: [...GDPR_POLICY.prohibitions, { recipient: 'advertisrs', dataCategory: 'account_info' }, { recipient: null, dataCategory: 'locaton' }],
+      prohibitions: [
+        ...GDPR_POLICY.prohibitions,
+        { recipient: 'advertisrs', dataCategory: 'account_info' },
+        { recipient: null, dataCategory: 'locaton' },
+      ],
     });
     expect(codesAndFields(validate(draft))).toEqual([
       ['INVALID_INPUT', ['input', 'prohibitions', 2, 'recipient']],
@@ -405,7 +409,10 @@ describe('validatePolicyDraft: the declared vocabulary', () => {
 
   it('requires the first version to declare its vocabulary', () => {
     const draft = draftOf(POLICY_2016, { recipients: null });
-    expect(codesAndFields(validate(draft, [], NOW, { allowPastEffectiveAt: true }))).toContainEqual(['INVALID_INPUT', ['input', 'recipients']]);
+    expect(codesAndFields(validate(draft, [], NOW, { allowPastEffectiveAt: true }))).toContainEqual([
+      'INVALID_INPUT',
+      ['input', 'recipients'],
+    ]);
   });
 
   it('refuses a version scheduled before a later one that declares names the later one lacks', () => {
@@ -452,8 +459,21 @@ describe('validatePolicyDraft: prohibitions only grow', () => {
 
   it('accepts a broader prohibition in place of a narrower one (phone numbers to no one covers advertisers)', () => {
     const noPhoneAnywhere = draftOf(
-      withoutPurposes(GDPR_POLICY, ['facebook.ads', 'facebook.friend_suggestions', 'facebook.security', 'facebook.integrity', 'business.transactional', 'business.marketing']),
-      { effectiveAt: FUTURE, prohibitions: [{ recipient: null, dataCategory: 'message_content' }, { recipient: null, dataCategory: 'phone_number' }] },
+      withoutPurposes(GDPR_POLICY, [
+        'facebook.ads',
+        'facebook.friend_suggestions',
+        'facebook.security',
+        'facebook.integrity',
+        'business.transactional',
+        'business.marketing',
+      ]),
+      {
+        effectiveAt: FUTURE,
+        prohibitions: [
+          { recipient: null, dataCategory: 'message_content' },
+          { recipient: null, dataCategory: 'phone_number' },
+        ],
+      },
     );
     expect(validate(noPhoneAnywhere)).toEqual([]);
   });
@@ -499,7 +519,10 @@ describe('validatePolicyDraft: bounds', () => {
   });
 
   it('refuses an effectiveAt shared with an existing version, naming it', () => {
-    const errors = validate(draftOf(GDPR_POLICY, { version: 'twin', effectiveAt: FUTURE }), [POLICY_2016, { ...GDPR_POLICY, effectiveAt: FUTURE }]);
+    const errors = validate(draftOf(GDPR_POLICY, { version: 'twin', effectiveAt: FUTURE }), [
+      POLICY_2016,
+      { ...GDPR_POLICY, effectiveAt: FUTURE },
+    ]);
     expect(codesAndFields(errors)).toEqual([['INVALID_INPUT', ['input', 'effectiveAt']]]);
     expect(errors[0]?.message).toContain(VGDPR);
   });
@@ -517,7 +540,9 @@ describe('validatePolicyDraft: bounds', () => {
   });
 
   it('accepts an https url, or none', () => {
-    expect(validate(draftOf(GDPR_POLICY, { effectiveAt: FUTURE, url: 'https://www.whatsapp.com/legal/privacy-policy-eea#top' }))).toEqual([]);
+    expect(validate(draftOf(GDPR_POLICY, { effectiveAt: FUTURE, url: 'https://www.whatsapp.com/legal/privacy-policy-eea#top' }))).toEqual(
+      [],
+    );
     expect(validate(draftOf(GDPR_POLICY, { effectiveAt: FUTURE, url: null }))).toEqual([]);
   });
 
@@ -536,18 +561,22 @@ describe('validatePolicyDraft: bounds', () => {
 
   it('refuses a 300-character purpose key or choice group, and a 65-character category', () => {
     const longKey = `facebook.${'a'.repeat(291)}`;
-    expect(codesAndFields(validate(withPurpose('facebook.ads', { key: longKey })))).toEqual([['INVALID_INPUT', ['input', 'purposes', i, 'key']]]);
+    expect(codesAndFields(validate(withPurpose('facebook.ads', { key: longKey })))).toEqual([
+      ['INVALID_INPUT', ['input', 'purposes', i, 'key']],
+    ]);
     expect(codesAndFields(validate(withPurpose('facebook.ads', { choiceGroup: longKey })))).toEqual([
       ['INVALID_INPUT', ['input', 'purposes', i, 'choiceGroup']],
     ]);
     const longName = 'a'.repeat(MAX_NAME_LENGTH + 1);
-    expect(codesAndFields(validate(draftOf(GDPR_POLICY, { effectiveAt: FUTURE, dataCategories: [...POLICY_2016.dataCategories, longName] })))).toEqual([
-      ['INVALID_INPUT', ['input', 'dataCategories', 5]],
-    ]);
+    expect(
+      codesAndFields(validate(draftOf(GDPR_POLICY, { effectiveAt: FUTURE, dataCategories: [...POLICY_2016.dataCategories, longName] }))),
+    ).toEqual([['INVALID_INPUT', ['input', 'dataCategories', 5]]]);
   });
 
   it('refuses NUL and other control characters in titles and descriptions, but lets descriptions break lines', () => {
-    expect(codesAndFields(validate(withPurpose('facebook.ads', { title: 'Ads\0' })))).toEqual([['INVALID_INPUT', ['input', 'purposes', i, 'title']]]);
+    expect(codesAndFields(validate(withPurpose('facebook.ads', { title: 'Ads\0' })))).toEqual([
+      ['INVALID_INPUT', ['input', 'purposes', i, 'title']],
+    ]);
     expect(codesAndFields(validate(withPurpose('facebook.ads', { title: 'Ads\non Facebook' })))).toEqual([
       ['INVALID_INPUT', ['input', 'purposes', i, 'title']],
     ]);
@@ -563,6 +592,9 @@ describe('validatePolicyDraft: bounds', () => {
   it('refuses more purposes or prohibitions than the documented maximum', () => {
     const ads = purposeOf(GDPR_POLICY, 'facebook.ads');
     const many = Array.from({ length: MAX_PURPOSES + 1 }, (_, n) => ({ ...ads, key: `facebook.ads_${n}` }));
-    expect(codesAndFields(validate(draftOf(GDPR_POLICY, { effectiveAt: FUTURE, purposes: many })))).toContainEqual(['INVALID_INPUT', ['input', 'purposes']]);
+    expect(codesAndFields(validate(draftOf(GDPR_POLICY, { effectiveAt: FUTURE, purposes: many })))).toContainEqual([
+      'INVALID_INPUT',
+      ['input', 'purposes'],
+    ]);
   });
 });

@@ -1,6 +1,19 @@
 import { Field, ID, InputType, Int } from 'type-graphql';
 import type { BusinessMessageCategory as CategoryValue } from '../../domain/decision.js';
 import type { LegalBasis as LegalBasisValue, PurposeControl as PurposeControlValue } from '../../domain/policy.js';
+import {
+  MAX_CHANGE_WINDOW_DAYS,
+  MAX_DESCRIPTION_LENGTH,
+  MAX_EFFECTIVE_AT_YEARS_AHEAD,
+  MAX_NAME_LENGTH,
+  MAX_PROHIBITIONS,
+  MAX_PURPOSE_KEY_LENGTH,
+  MAX_PURPOSES,
+  MAX_TITLE_LENGTH,
+  MAX_URL_LENGTH,
+  MAX_VERSION_LENGTH,
+  MAX_VOCABULARY_NAMES,
+} from '../../domain/policy-limits.js';
 import { DateTimeScalar } from '../scalars.js';
 import { BusinessMessageCategory } from './consent.type.js';
 import { LegalBasis, PurposeControl } from './policy.type.js';
@@ -55,21 +68,27 @@ export class SetBusinessMessagingPreferenceInput {
   idempotencyKey?: string | null;
 }
 
+const NAME_RULES = `A declared name: lower-case letters, digits and "_", starting with a letter, at most ${MAX_NAME_LENGTH} characters.`;
+
 @InputType({ description: 'A purpose of a new policy version.' })
 export class PurposeInput {
-  @Field(() => String, { description: 'Dotted lower-case key, e.g. "facebook.ads".' })
+  @Field(() => String, {
+    description: `Dotted lower-case key, e.g. "facebook.ads": segments of letters, digits and "_", at most ${MAX_PURPOSE_KEY_LENGTH} characters.`,
+  })
   key!: string;
 
-  @Field(() => String, { description: 'Short title for users.' })
+  @Field(() => String, { description: `Short title for users: one line, at most ${MAX_TITLE_LENGTH} characters, no control characters.` })
   title!: string;
 
-  @Field(() => String, { description: 'Description for users.' })
+  @Field(() => String, {
+    description: `Description for users, at most ${MAX_DESCRIPTION_LENGTH} characters. Line breaks and tabs allowed; no other control characters.`,
+  })
   description!: string;
 
-  @Field(() => String, { description: 'Recipient, e.g. "facebook".' })
+  @Field(() => String, { description: `Recipient, e.g. "facebook". ${NAME_RULES}` })
   recipient!: string;
 
-  @Field(() => [String], { description: 'Data categories used.' })
+  @Field(() => [String], { description: `Data categories used, each declared in the version's dataCategories.` })
   dataCategories!: string[];
 
   @Field(() => LegalBasis, { description: 'Legal basis.' })
@@ -81,43 +100,67 @@ export class PurposeInput {
   @Field(() => Boolean, { description: 'Whether it applies when the user has not chosen.' })
   defaultGranted!: boolean;
 
-  @Field(() => Int, { nullable: true, description: 'Days after acceptance the choice may change; 0: at acceptance only; null: any time.' })
+  @Field(() => Int, {
+    nullable: true,
+    description: `Days after acceptance the choice may change, 0 to ${MAX_CHANGE_WINDOW_DAYS}; 0: at acceptance only; null: any time.`,
+  })
   changeWindowDays?: number | null;
 
-  @Field(() => String, { nullable: true, description: 'Purposes sharing this key are one checkbox.' })
+  @Field(() => String, {
+    nullable: true,
+    description: `Purposes sharing this key are one checkbox. A purpose-style key or a single name, at most ${MAX_PURPOSE_KEY_LENGTH} characters.`,
+  })
   choiceGroup?: string | null;
 }
 
 @InputType({ description: 'A data category never to share, with one recipient or (recipient null) with anyone.' })
 export class ProhibitionInput {
-  @Field(() => String, { nullable: true, description: 'The recipient; null for everyone.' })
+  @Field(() => String, { nullable: true, description: 'The recipient, a declared name; null for everyone.' })
   recipient?: string | null;
 
-  @Field(() => String, { description: 'The data category.' })
+  @Field(() => String, { description: 'The data category, a declared name.' })
   dataCategory!: string;
 }
 
-@InputType({ description: 'A new, immutable policy version.' })
+@InputType({
+  description:
+    'A new, immutable policy version. Publishing is idempotent by version id: repeating an identical publish returns the stored version and stores nothing; the same id with different content is POLICY_VERSION_EXISTS.',
+})
 export class PublishPrivacyPolicyInput {
-  @Field(() => String, { description: 'The new version id; it must not exist yet.' })
+  @Field(() => String, {
+    description: `The new version id: 1 to ${MAX_VERSION_LENGTH} letters, digits or ". _ -", starting with a letter or digit; it must not exist yet.`,
+  })
   version!: string;
-
-  @Field(() => String, { nullable: true, description: 'Where the full text is published.' })
-  url?: string | null;
-
-  @Field(() => DateTimeScalar, { description: 'When it goes live: now or later, never in the past.' })
-  effectiveAt!: Date;
-
-  @Field(() => [PurposeInput], { description: 'The catalog of purposes.' })
-  purposes!: PurposeInput[];
-
-  @Field(() => [ProhibitionInput], { nullable: true, description: 'What the version promises never to share.' })
-  prohibitions?: ProhibitionInput[] | null;
 
   @Field(() => String, {
     nullable: true,
-    description:
-      "Accepted like every input's; the version id already makes publishing idempotent (an identical repeat returns the stored version).",
+    description: `Where the full text is published: an https URL of at most ${MAX_URL_LENGTH} characters.`,
   })
-  idempotencyKey?: string | null;
+  url?: string | null;
+
+  @Field(() => DateTimeScalar, {
+    description: `When it goes live: now or later (never in the past), at most ${MAX_EFFECTIVE_AT_YEARS_AHEAD} years ahead, and not the same instant as another version.`,
+  })
+  effectiveAt!: Date;
+
+  @Field(() => [PurposeInput], { description: `The catalog of purposes: 1 to ${MAX_PURPOSES}.` })
+  purposes!: PurposeInput[];
+
+  @Field(() => [ProhibitionInput], {
+    nullable: true,
+    description: `What the version promises never to share (at most ${MAX_PROHIBITIONS}); it must keep every earlier version's prohibitions.`,
+  })
+  prohibitions?: ProhibitionInput[] | null;
+
+  @Field(() => [String], {
+    nullable: true,
+    description: `The declared recipients (at most ${MAX_VOCABULARY_NAMES}); omitted: the previous version's. Only grows: every earlier name stays. ${NAME_RULES}`,
+  })
+  recipients?: string[] | null;
+
+  @Field(() => [String], {
+    nullable: true,
+    description: `The declared data categories (at most ${MAX_VOCABULARY_NAMES}); omitted: the previous version's. Only grows: every earlier name stays. ${NAME_RULES}`,
+  })
+  dataCategories?: string[] | null;
 }

@@ -107,6 +107,20 @@ export class PrivacyPolicy {
   @Field(() => [Purpose], { description: 'Every purpose of this version, in the order users see them.' })
   purposes!: readonly Purpose[];
 
-  @Field(() => [Prohibition], { description: 'What this version promises never to share.' })
+  @Field(() => [Prohibition], {
+    description: 'What this version promises never to share. Every later version keeps every prohibition of the versions before it.',
+  })
   prohibitions!: readonly Prohibition[];
+
+  @Field(() => [String], {
+    description:
+      'The recipients this version declares, e.g. ["whatsapp", "facebook", "businesses", "advertisers"]: the only names its purposes and prohibitions use. A later version keeps them all and may add more.',
+  })
+  recipients!: readonly string[];
+
+  @Field(() => [String], {
+    description:
+      'The data categories this version declares, e.g. ["phone_number", "account_info", "device_info", "usage_data", "message_content"]: the only names its purposes and prohibitions use. A later version keeps them all and may add more.',
+  })
+  dataCategories!: readonly string[];
 }
