@@ -9,6 +9,17 @@ import { DAY, startTestServer, type TestServer } from '../support/harness.js';
 
 const RECIPIENTS_2016 = ['whatsapp', 'facebook', 'businesses', 'advertisers'];
 const CATEGORIES_2016 = ['phone_number', 'account_info', 'device_info', 'usage_data', 'message_content'];
+/** Ads on Facebook as a stricter version offers them: opt-in only. */
+const ADS_OPT_IN = {
+  key: 'facebook.ads',
+  title: 'Ads on Facebook',
+  description: 'Only if you opt in.',
+  recipient: 'facebook',
+  dataCategories: ['phone_number', 'account_info'],
+  legalBasis: 'CONSENT',
+  control: 'WITHDRAW',
+  defaultGranted: false,
+} as const;
 const PROMISES_2016 = [
   { recipient: null, dataCategory: 'message_content' },
   { recipient: 'advertisers', dataCategory: 'phone_number' },
@@ -25,14 +36,8 @@ describe('publishing a policy version keeps every promise', () => {
     url: 'https://www.whatsapp.com/legal/privacy-policy-eea',
     purposes: [
       {
-        key: 'facebook.ads',
-        title: 'Ads on Facebook',
-        description: 'Only if you opt in.',
-        recipient: 'facebook',
-        dataCategories: ['phone_number', 'account_info'],
-        legalBasis: 'CONSENT',
-        control: 'WITHDRAW',
-        defaultGranted: false,
+        ...ADS_OPT_IN,
+        dataCategories: [...ADS_OPT_IN.dataCategories],
         changeWindowDays: 30,
         ...purpose,
       } as PublishPrivacyPolicyInput['purposes'][number],
@@ -194,18 +199,7 @@ describe('two versions never go live at the same instant', () => {
             input: {
               version,
               effectiveAt,
-              purposes: [
-                {
-                  key: 'facebook.ads',
-                  title: 'Ads on Facebook',
-                  description: 'Only if you opt in.',
-                  recipient: 'facebook',
-                  dataCategories: ['phone_number', 'account_info'],
-                  legalBasis: 'CONSENT',
-                  control: 'WITHDRAW',
-                  defaultGranted: false,
-                },
-              ],
+              purposes: [{ ...ADS_OPT_IN, dataCategories: [...ADS_OPT_IN.dataCategories] }],
               prohibitions: PROMISES_2016,
             },
           },
