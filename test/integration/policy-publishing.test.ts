@@ -112,12 +112,12 @@ describe('publishing a policy version keeps every promise', () => {
     ['has a 300-character title', () => input({}, { title: 'T'.repeat(300) }), ['input', 'purposes', '0', 'title'], /200/],
     ['has a 300-character purpose key', () => input({}, { key: `facebook.${'a'.repeat(291)}` }), ['input', 'purposes', '0', 'key'], /128/],
     [
-      'has a NUL in a description',
-      () => input({}, { description: 'Only if\u0000 you opt in.' }),
+      'has a bell character in a description',
+      () => input({}, { description: 'Only if\u0007 you opt in.' }),
       ['input', 'purposes', '0', 'description'],
       /control/,
     ],
-    ['has a NUL in a title', () => input({}, { title: 'Ads\u0000' }), ['input', 'purposes', '0', 'title'], /control/],
+    ['has a line break in a title', () => input({}, { title: 'Ads\non Facebook' }), ['input', 'purposes', '0', 'title'], /control/],
   ] as const)('refuses a version that %s with INVALID_INPUT naming the field, and stores nothing', async (_, make, field, message) => {
     const before = await policies();
     const res = await publish(make());
@@ -125,6 +125,16 @@ describe('publishing a policy version keeps every promise', () => {
     expect(res.data?.publishPrivacyPolicy.policy).toBeNull();
     expect(res.data?.publishPrivacyPolicy.userErrors).toEqual([expect.objectContaining({ code: 'INVALID_INPUT', field })]);
     expect(res.data?.publishPrivacyPolicy.userErrors[0]?.message).toMatch(message);
+    expect(await policies()).toEqual(before);
+  });
+
+  it('refuses a version with a NUL in a text as a bad request before it runs, and stores nothing', async () => {
+    const before = await policies();
+    for (const patch of [{ title: 'Ads\u0000' }, { description: 'Only if\u0000 you opt in.' }]) {
+      const res = await publish(input({}, patch));
+      expect(res.status).toBe(400);
+      expect(res.errors?.map((e) => e.extensions?.code)).toEqual(['BAD_USER_INPUT']);
+    }
     expect(await policies()).toEqual(before);
   });
 
