@@ -2,9 +2,7 @@
  * The whole service, built as a function of its configuration, so tests and
  * benchmarks build it with their own database, clock and statement counter.
  */
-import { mkdirSync } from 'node:fs';
 import { createServer, type Server } from 'node:http';
-import path from 'node:path';
 import type { AddressInfo } from 'node:net';
 import { ApolloServer } from '@apollo/server';
 import { ApolloServerPluginCacheControlDisabled } from '@apollo/server/plugin/disabled';
@@ -14,8 +12,11 @@ import {
 } from '@apollo/server/plugin/landingPage/default';
 import { MikroORM } from '@mikro-orm/core';
 import { GraphQLError, type GraphQLFormattedError } from 'graphql';
+import { jwksProblem } from './auth/jwks-probe.js';
 import { createTokenVerifier } from './auth/token-verifier.js';
-import type { Config } from './config.js';
+import { type Config, StartupError } from './config.js';
+import { acceptsWrites, isDatabaseUnavailable } from './db/availability.js';
+import { checkDatabase } from './db/database-check.js';
 import { ConsentService } from './services/consent.service.js';
 import { ConsentWriter } from './services/consent-writer.js';
 import { ormOptions } from './db/orm.config.js';
@@ -24,6 +25,7 @@ import { maskUnexpected, REQUEST_ERROR_CODES, type RequestErrorCode } from './er
 import { createContextFactory, type RequestContext } from './graphql/context.js';
 import { NoNulInStringLiteralsRule, nulFreeVariablesPlugin } from './graphql/input-guard.js';
 import { buildConsentSchema } from './graphql/schema.js';
+import { gracefulServer } from './http/graceful-close.js';
 import { createHttpHandler } from './http/server.js';
 import { ensureInitialPolicy } from './services/initial-policy.js';
 import { PolicyCatalog } from './services/policy-catalog.js';
@@ -43,6 +45,10 @@ export interface App {
   readonly httpServer: Server;
   /** Starts listening; resolves to the GraphQL URL. */
   listen(port?: number, host?: string): Promise<string>;
+  /**
+   * Readiness turns false, the listener closes, requests in flight finish
+   * (cut after SHUTDOWN_TIMEOUT_SECONDS), then the timers and the database stop.
+   */
   close(): Promise<void>;
 }
 
@@ -50,9 +56,7 @@ export async function createApp(config: Config, deps: AppDeps = {}): Promise<App
   const clock = deps.clock ?? (() => new Date());
   const log = deps.log ?? ((message: string, error?: unknown) => console.error(message, error ?? ''));
 
-  if (config.database.dialect === 'sqlite' && config.database.path !== ':memory:') {
-    mkdirSync(path.dirname(config.database.path), { recursive: true });
-  }
+  await checkDatabase(config.database);
   const orm = await MikroORM.init(ormOptions(config.database, { onQuery: deps.onQuery }));
   try {
     if (config.migrateOnStart) await orm.getMigrator().up();
@@ -97,11 +101,22 @@ export async function createApp(config: Config, deps: AppDeps = {}): Promise<App
         return { ...formatted, extensions: { ...formatted.extensions, code: own } };
       }
       const masked = maskUnexpected(formatted, config.production);
-      if (masked !== formatted) log('internal error', error);
+      if (masked === formatted) return masked;
+      if (isDatabaseUnavailable(error)) {
+        log('database unavailable', error);
+        return { ...masked, message: REQUEST_ERROR_CODES.DATABASE_UNAVAILABLE, extensions: { code: 'DATABASE_UNAVAILABLE' } };
+      }
+      log('internal error', error);
       return masked;
     },
   });
   await apollo.start();
+
+  if (config.jwt.key.kind === 'jwks') {
+    jwksProblem(config.jwt.key.url).then((problem) => {
+      if (problem !== null) log(`${problem}: bearer tokens cannot be checked until it answers`);
+    });
+  }
 
   const context = createContextFactory({ orm, catalog, clock });
   const handler = createHttpHandler({
@@ -109,7 +124,7 @@ export async function createApp(config: Config, deps: AppDeps = {}): Promise<App
     context,
     authenticate: await createTokenVerifier(config.jwt),
     maxBodyBytes: config.maxBodyBytes,
-    ready: async () => orm.isConnected(),
+    ready: async () => !graceful.closing && (await acceptsWrites(orm, config.database.dialect)),
   });
   const httpServer = createServer((req, res) => {
     handler(req, res).catch((error: unknown) => {
@@ -122,6 +137,7 @@ export async function createApp(config: Config, deps: AppDeps = {}): Promise<App
       );
     });
   });
+  const graceful = gracefulServer(httpServer);
 
   return {
     orm,
@@ -129,7 +145,7 @@ export async function createApp(config: Config, deps: AppDeps = {}): Promise<App
     httpServer,
     listen: (port = config.port, host = config.host) =>
       new Promise((resolve, reject) => {
-        httpServer.once('error', reject);
+        httpServer.once('error', (error: NodeJS.ErrnoException) => reject(listenError(error, port, host)));
         httpServer.listen(port, host, () => {
           const address = httpServer.address() as AddressInfo;
           const shownHost = address.family === 'IPv6' ? `[${address.address}]` : address.address;
@@ -137,14 +153,21 @@ export async function createApp(config: Config, deps: AppDeps = {}): Promise<App
         });
       }),
     close: async () => {
+      const { cut } = await graceful.close(config.shutdownTimeoutSeconds * 1000);
+      if (cut > 0) log(`SHUTDOWN_TIMEOUT_SECONDS (${config.shutdownTimeoutSeconds}) passed: ${cut} request(s) cut`);
       catalog.stop();
       await publications?.stop();
-      await new Promise<void>((resolve) => {
-        httpServer.close(() => resolve());
-        httpServer.closeAllConnections?.();
-      });
       await apollo.stop();
       await orm.close();
     },
   };
+}
+
+function listenError(error: NodeJS.ErrnoException, port: number, host: string): Error {
+  if (error.code === 'EADDRINUSE') return new StartupError(`PORT ${port} is already in use on ${host}: stop the other process or set PORT`);
+  if (error.code === 'EACCES') return new StartupError(`PORT ${port} on ${host} needs privileges this process lacks: set PORT above 1023`);
+  if (error.code === 'EADDRNOTAVAIL' || error.code === 'ENOTFOUND') {
+    return new StartupError(`HOST ${host} is not an address of this machine (${error.code})`);
+  }
+  return error;
 }

@@ -47,6 +47,8 @@ export const REQUEST_ERROR_CODES = {
   TOO_MANY_TOKENS: 'The document has more lexical tokens than MAX_TOKENS allows.',
   QUERY_TOO_COSTLY: 'The estimated cost exceeds MAX_COST (MAX_COST_ANONYMOUS without a token).',
   OPERATION_NOT_SAFELISTED: 'Only the persisted documents of PERSISTED_DOCUMENTS are served, by their id.',
+  DATABASE_UNAVAILABLE:
+    'The database cannot be reached or written right now; retry later, and retry a change with the same idempotency key (it may or may not have been recorded).',
   INTERNAL_SERVER_ERROR: 'Something failed on our side; nothing was changed.',
 } as const;
 

@@ -1,17 +1,28 @@
 import 'reflect-metadata';
-import { createApp } from './app.js';
-import { type Config, ConfigError, DEVELOPMENT_JWT_SECRET, parseConfig } from './config.js';
+import type { App } from './app.js';
+import { type Config, ConfigError, DEVELOPMENT_JWT_SECRET, parseConfig, StartupError } from './config.js';
 
-let config: Config;
-try {
-  config = parseConfig(process.env);
-} catch (error) {
-  console.error(error instanceof ConfigError ? error.message : error);
+async function start(): Promise<{ config: Config; app: App; url: string }> {
+  const config = parseConfig(process.env);
+  // Loaded only once the configuration is known to be good, so a bad variable is reported in a moment.
+  const { createApp } = await import('./app.js');
+  const app = await createApp(config);
+  try {
+    return { config, app, url: await app.listen() };
+  } catch (error) {
+    await app.close();
+    throw error;
+  }
+}
+
+// A start that fails says why in plain lines and exits non-zero: stack traces are for bugs, not for setup.
+function refuseToStart(error: unknown): never {
+  if (error instanceof ConfigError || error instanceof StartupError) console.error(error.message);
+  else console.error(`Could not start: ${error instanceof Error ? error.message : String(error)}`);
   process.exit(1);
 }
 
-const app = await createApp(config);
-const url = await app.listen();
+const { config, app, url } = await start().catch(refuseToStart);
 const where = config.database.dialect === 'sqlite' ? `SQLite ${config.database.path}` : 'PostgreSQL';
 console.log(`Consent subgraph ready at ${url} (${where})`);
 if (config.jwt.key.kind === 'secret' && config.jwt.key.secret === DEVELOPMENT_JWT_SECRET) {

@@ -17,6 +17,8 @@ export interface OrmHooks {
   readonly onQuery?: (sql: string) => void;
 }
 
+export const MIGRATIONS_TABLE = 'mikro_orm_migrations';
+
 export function migrationsFolder(dialect: DatabaseConfig['dialect']): string {
   return path.join(projectRoot, 'migrations', dialect);
 }
@@ -26,7 +28,16 @@ export function ormOptions(database: DatabaseConfig, hooks: OrmHooks = {}): Opti
   const builtFolder = path.join(projectRoot, 'dist', 'migrations', database.dialect);
   const connection =
     database.dialect === 'postgresql'
-      ? { driver: PostgreSqlDriver, clientUrl: database.url, pool: { min: 0, max: database.poolMax } }
+      ? {
+          driver: PostgreSqlDriver,
+          clientUrl: database.url,
+          pool: { min: 0, max: database.poolMax },
+          // Without both, a silent server holds every request for knex's default 60 s.
+          driverOptions: {
+            connection: { connectionTimeoutMillis: database.connectTimeoutSeconds * 1000 },
+            acquireConnectionTimeout: database.connectTimeoutSeconds * 1000,
+          },
+        }
       : { driver: LibSqlDriver, dbName: database.path };
   return {
     ...connection,
@@ -48,7 +59,7 @@ export function ormOptions(database: DatabaseConfig, hooks: OrmHooks = {}): Opti
       },
     },
     migrations: {
-      tableName: 'mikro_orm_migrations',
+      tableName: MIGRATIONS_TABLE,
       path: runningFromSource ? folder : builtFolder,
       pathTs: folder,
       glob: runningFromSource ? '!(*.d).ts' : '!(*.d).js',

@@ -1,3 +1,4 @@
+import { generateKeyPairSync } from 'node:crypto';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { ConfigError, DEVELOPMENT_JWT_SECRET, parseConfig } from '../../src/config.js';
@@ -32,6 +33,67 @@ describe('configuration', () => {
       dialect: 'postgresql',
       url: 'postgres://u@db:5432/consent',
       poolMax: 20,
+      connectTimeoutSeconds: 5,
+    });
+    expect(parseConfig({ DATABASE_URL: 'postgres://db/consent', DATABASE_CONNECT_TIMEOUT_SECONDS: '2' }).database).toMatchObject({
+      connectTimeoutSeconds: 2,
+    });
+  });
+
+  it('drains for 10 seconds on shutdown unless told otherwise', () => {
+    expect(parseConfig({}).shutdownTimeoutSeconds).toBe(10);
+    expect(parseConfig({ SHUTDOWN_TIMEOUT_SECONDS: '25' }).shutdownTimeoutSeconds).toBe(25);
+    expect(problems({ SHUTDOWN_TIMEOUT_SECONDS: '-1', DATABASE_URL: 'postgres://db/x', DATABASE_CONNECT_TIMEOUT_SECONDS: '0' })).toEqual([
+      'DATABASE_CONNECT_TIMEOUT_SECONDS must be a whole number from 1 to 120, got "0"',
+      'SHUTDOWN_TIMEOUT_SECONDS must be a whole number from 0 to 3600, got "-1"',
+    ]);
+  });
+
+  it('accepts only the known NODE_ENV values, so a typo never runs production as development', () => {
+    for (const nodeEnv of ['development', 'test']) expect(parseConfig({ NODE_ENV: nodeEnv }).production).toBe(false);
+    expect(problems({ NODE_ENV: 'prod' })).toEqual(['NODE_ENV must be one of development, production, test, got "prod"']);
+    expect(problems({ NODE_ENV: 'Production' })).toEqual(['NODE_ENV must be one of development, production, test, got "Production"']);
+  });
+
+  describe('JWT_PUBLIC_KEY', () => {
+    const pem = (type: 'rsa' | 'ec' | 'ed25519', part: 'publicKey' | 'privateKey' = 'publicKey') => {
+      const pair =
+        type === 'ec'
+          ? generateKeyPairSync('ec', { namedCurve: 'P-256' })
+          : type === 'rsa'
+            ? generateKeyPairSync('rsa', { modulusLength: 2048 })
+            : generateKeyPairSync('ed25519');
+      return pair[part].export({ type: part === 'publicKey' ? 'spki' : 'pkcs8', format: 'pem' }).toString();
+    };
+
+    it('is parsed at start, with its line breaks written as \\n if need be', () => {
+      const key = pem('ec');
+      expect(parseConfig({ JWT_PUBLIC_KEY: key.replace(/\n/g, '\\n'), JWT_ALGORITHM: 'ES256' }).jwt.key).toEqual({
+        kind: 'publicKey',
+        pem: key,
+        algorithm: 'ES256',
+      });
+      expect(parseConfig({ JWT_PUBLIC_KEY: pem('ed25519'), JWT_ALGORITHM: 'EdDSA' }).jwt.key.kind).toBe('publicKey');
+    });
+
+    it('names the variable when the key is not a readable PEM public key', () => {
+      const [problem] = problems({ JWT_PUBLIC_KEY: '-----BEGIN PUBLIC KEY-----\nnot base64 at all\n-----END PUBLIC KEY-----' });
+      expect(problem).toMatch(/^JWT_PUBLIC_KEY is not a readable PEM public key \(/);
+      expect(problems({ JWT_PUBLIC_KEY: 'ssh-rsa AAAAB3NzaC1yc2E' })).toEqual([
+        'JWT_PUBLIC_KEY must be a PEM public key (SPKI, "-----BEGIN PUBLIC KEY-----"); write line breaks as \\n if needed',
+      ]);
+    });
+
+    it('refuses a private key, and a key that cannot verify the chosen algorithm', () => {
+      expect(problems({ JWT_PUBLIC_KEY: pem('ec', 'privateKey'), JWT_ALGORITHM: 'ES256' })).toEqual([
+        'JWT_PUBLIC_KEY holds a private key: give the public key only (PEM, "-----BEGIN PUBLIC KEY-----")',
+      ]);
+      expect(problems({ JWT_PUBLIC_KEY: pem('ec') })).toEqual([
+        'JWT_PUBLIC_KEY is a ec key, which cannot verify RS256 (JWT_ALGORITHM) tokens',
+      ]);
+      expect(problems({ JWT_PUBLIC_KEY: pem('rsa'), JWT_ALGORITHM: 'HS256' })).toEqual([
+        'JWT_ALGORITHM must be one of RS256, RS384, RS512, PS256, PS384, PS512, ES256, ES384, ES512, EdDSA, got "HS256"',
+      ]);
     });
   });
 
