@@ -19,5 +19,5 @@ describe('the entry point', () => {
       server.kill('SIGKILL');
       await database.drop();
     }
-  }, 60_000);
+  }, 120_000);
 });

@@ -26,7 +26,8 @@ const giveAway = async (target: string) => {
   if (root) await chown(target, NOBODY, NOBODY);
 };
 
-describe('a start that cannot succeed', () => {
+// Each case may start the real entry point in a child process: slow on a busy machine.
+describe('a start that cannot succeed', { timeout: 120_000 }, () => {
   it('lists every configuration problem, one line naming each variable, and exits 1', async () => {
     const { code, lines } = await failedStart({ NODE_ENV: 'prod', PORT: 'eighty', JWT_PUBLIC_KEY: 'not a key' });
     expect(code).toBe(1);

@@ -43,11 +43,6 @@ const refused = (port: number) =>
 export async function signalWithRequestInFlight(url: string, signal: () => Promise<void>): Promise<void> {
   const port = Number(new URL(url).port);
 
-  const idle = await open(port);
-  const idleReply = collect(idle);
-  idle.write(`GET /health HTTP/1.1\r\nHost: x\r\nConnection: keep-alive\r\n\r\n`);
-  await expect.poll(() => idleReply.text()).toContain('"status":"ok"');
-
   const upload = await open(port);
   const uploadReply = collect(upload);
   const half = Math.floor(QUERY.length / 2);
@@ -58,6 +53,14 @@ export async function signalWithRequestInFlight(url: string, signal: () => Promi
   const probe = await open(port);
   const probeReply = collect(probe);
   probe.write('GET /ready HTTP/1.1\r\nHost: x\r\n');
+
+  // A full round trip on a third connection, begun after the other two wrote: by its answer the
+  // server has read their bytes too (one event loop turn serves every readable socket), so both
+  // are requests in progress, not idle connections, when the signal comes.
+  const idle = await open(port);
+  const idleReply = collect(idle);
+  idle.write('GET /health HTTP/1.1\r\nHost: x\r\nConnection: keep-alive\r\n\r\n');
+  await expect.poll(() => idleReply.text()).toContain('"status":"ok"');
 
   await signal();
 
