@@ -11,7 +11,9 @@ const resolve = { alias: { graphql: require.resolve('graphql') } };
 // it the PostgreSQL project is left out, and the summary line says so.
 const postgresUrl = process.env.TEST_POSTGRES_URL;
 if (!postgresUrl) {
-  console.warn('[vitest] TEST_POSTGRES_URL is not set: the PostgreSQL integration project is not part of this run.');
+  console.warn(
+    '[vitest] TEST_POSTGRES_URL is not set: the PostgreSQL integration project and the PostgreSQL outage test are not part of this run.',
+  );
 }
 
 const integration = (name: string, env: Record<string, string>) => ({
@@ -33,6 +35,18 @@ export default defineConfig({
       { resolve, test: { name: 'unit', include: ['test/unit/**/*.test.ts'] } },
       integration('integration-sqlite', { TEST_DATABASE: 'sqlite' }),
       ...(postgresUrl ? [integration('integration-postgresql', { TEST_DATABASE: 'postgresql' })] : []),
+      // The service as a process and under faults: a production install, a PostgreSQL cluster of its
+      // own stopped under load (only where PostgreSQL is installed, as CI says with TEST_POSTGRES_URL).
+      {
+        resolve,
+        test: {
+          name: 'system',
+          include: ['test/system/**/*.test.ts'],
+          exclude: postgresUrl ? [] : ['test/system/postgresql-*.test.ts'],
+          testTimeout: 180_000,
+          hookTimeout: 120_000,
+        },
+      },
       {
         resolve,
         test: { name: 'federation', include: ['test/federation/**/*.test.ts'], testTimeout: 60_000, hookTimeout: 120_000 },

@@ -45,6 +45,9 @@ export function ormOptions(database: DatabaseConfig, hooks: OrmHooks = {}): Opti
     extensions: [Migrator],
     // Migrations only: the schema is never synchronised from the entities at run time.
     ensureDatabase: false,
+    // MikroORM guesses TypeScript from the environment (VITEST, a tsx loader); the build must run its
+    // own .js migrations whatever the environment says, or it silently finds none to apply.
+    preferTs: runningFromSource,
     allowGlobalContext: false,
     forceUtcTimezone: true,
     discovery: {
