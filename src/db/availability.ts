@@ -36,8 +36,10 @@ export async function acceptsWrites(orm: MikroORM, dialect: DatabaseConfig['dial
 const UNAVAILABLE_SQLSTATE = /^(08...|57P0[123]|53300|25006)$/;
 const UNAVAILABLE_CODE =
   /^(ECONNREFUSED|ECONNRESET|ETIMEDOUT|EPIPE|EHOSTUNREACH|ENETUNREACH|ENOTFOUND|EAI_AGAIN|SQLITE_(READONLY|CANTOPEN|IOERR|FULL|BUSY)\w*)$/;
+// knex reports "Transaction query already complete" when the connection under an open transaction
+// died between two of its statements (the write path never reuses a finished transaction).
 const UNAVAILABLE_MESSAGE =
-  /Connection terminated|Timeout acquiring a connection|timeout expired|not queryable|connection error|Connection ended|attempt to write a readonly database/i;
+  /Connection terminated|Timeout acquiring a connection|timeout expired|not queryable|connection error|Connection ended|attempt to write a readonly database|Transaction query already complete/i;
 
 /** True when `error`, or anything it wraps, says the database cannot be reached or written. */
 export function isDatabaseUnavailable(error: unknown): boolean {
