@@ -1,23 +1,27 @@
 /**
- * What the container's runtime stage does, without a container engine:
- * build, copy only the runtime files, install production dependencies, and
- * run `npm start` there. Then SIGTERM to npm with a request in flight.
+ * What the Dockerfile's runtime stage does, without a container engine:
+ * build, copy only the files that stage copies, install production
+ * dependencies, and start it with npm start, as an unprivileged user, with
+ * the stage's environment. Then its HEALTHCHECK, and SIGTERM to npm with a
+ * request in flight.
  */
 import { execFile } from 'node:child_process';
-import { cp, mkdtemp, readdir, readFile, rm } from 'node:fs/promises';
 import { existsSync } from 'node:fs';
+import { chmod, chown, cp, mkdir, mkdtemp, readdir, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { projectRoot } from '../../src/project-root.js';
+import { runtimeStage } from '../support/dockerfile.js';
 import { TEST_JWT_SECRET } from '../support/harness.js';
 import { nothingListensOn, signalWithRequestInFlight } from '../support/in-flight.js';
 import { startServerProcess } from '../support/server-process.js';
 
 const run = promisify(execFile);
-// The files the Dockerfile's runtime stage copies besides node_modules.
-const RUNTIME_FILES = ['package.json', 'package-lock.json', 'scripts', 'dist'];
+const stage = runtimeStage();
+// The image runs as `node`; here, when root, as nobody.
+const unprivileged = process.getuid?.() === 0 ? { uid: 65534, gid: 65534 } : {};
 
 const alive = (pid: number) => {
   try {
@@ -28,45 +32,64 @@ const alive = (pid: number) => {
   }
 };
 
-describe('a production install of a built tree', () => {
+describe('a production install of a built tree, as the runtime stage makes it', () => {
   let dir: string;
+  let app: string;
   beforeAll(async () => {
     dir = await mkdtemp(path.join(tmpdir(), 'consent-install-'));
+    await chmod(dir, 0o755);
+    app = path.join(dir, 'app');
     const tsc = path.join(projectRoot, 'node_modules', 'typescript', 'bin', 'tsc');
-    await run(process.execPath, [tsc, '-p', 'tsconfig.build.json', '--outDir', path.join(dir, 'dist')], { cwd: projectRoot });
-    for (const file of RUNTIME_FILES.filter((f) => f !== 'dist')) {
-      await cp(path.join(projectRoot, file), path.join(dir, file), { recursive: true });
+    await run(process.execPath, [tsc, '-p', 'tsconfig.build.json', '--outDir', path.join(app, 'dist')], { cwd: projectRoot });
+    expect(stage.fromBuild).toEqual(['dist']);
+    for (const file of stage.fromRepository) await cp(path.join(projectRoot, file), path.join(app, file), { recursive: true });
+    await run('npm', ['ci', '--omit=dev', '--prefer-offline', '--no-audit', '--no-fund'], { cwd: app });
+    // What the image's unprivileged user may write: its data volume and a home for npm's logs.
+    for (const writable of ['data', 'home']) {
+      await mkdir(path.join(dir, writable));
+      if (unprivileged.uid !== undefined) await chown(path.join(dir, writable), unprivileged.uid, unprivileged.gid);
     }
-    await run('npm', ['ci', '--omit=dev', '--prefer-offline', '--no-audit', '--no-fund'], { cwd: dir });
-  });
+    // A full build and a production install: minutes on a busy machine.
+  }, 300_000);
   afterAll(() => rm(dir, { recursive: true, force: true }));
 
   it('has no development dependencies, and carries the migrations and the bundled policy in dist/', async () => {
-    expect(existsSync(path.join(dir, 'node_modules', 'typescript'))).toBe(false);
-    expect(existsSync(path.join(dir, 'node_modules', 'tsx'))).toBe(false);
-    expect(existsSync(path.join(dir, 'dist', 'src', 'policies', '2016-08-25.json'))).toBe(true);
+    expect(existsSync(path.join(app, 'node_modules', 'typescript'))).toBe(false);
+    expect(existsSync(path.join(app, 'node_modules', 'tsx'))).toBe(false);
+    expect(existsSync(path.join(app, 'dist', 'src', 'policies', '2016-08-25.json'))).toBe(true);
     for (const dialect of ['sqlite', 'postgresql']) {
-      const built = await readdir(path.join(dir, 'dist', 'migrations', dialect));
+      const built = await readdir(path.join(app, 'dist', 'migrations', dialect));
       expect(built.filter((f) => f.endsWith('.js')).length).toBeGreaterThan(0);
     }
   });
 
-  it('starts with npm start, answers, and on SIGTERM to npm drains and leaves nothing running', async () => {
-    const server = startServerProcess(
-      { SQLITE_PATH: path.join(dir, 'data', 'consent.sqlite'), NODE_ENV: 'production', JWT_SECRET: TEST_JWT_SECRET },
-      { command: ['npm', 'start'], cwd: dir },
-    );
+  it('starts with npm start, passes its HEALTHCHECK, and on SIGTERM to npm drains and leaves nothing running', async () => {
+    expect(stage.env).toMatchObject({ NODE_ENV: 'production', HOST: '0.0.0.0' });
+    const env = {
+      ...stage.env,
+      PORT: '0',
+      SQLITE_PATH: path.join(dir, 'data', 'consent.sqlite'),
+      JWT_SECRET: TEST_JWT_SECRET,
+      HOME: path.join(dir, 'home'),
+      npm_config_cache: path.join(dir, 'home', '.npm'),
+    };
+    const server = startServerProcess(env, { command: ['npm', 'start'], cwd: app, ...unprivileged });
     try {
-      const url = await server.ready();
+      const url = (await server.ready()).replace('0.0.0.0', '127.0.0.1');
+      const port = new URL(url).port;
+      const [command, ...args] = stage.healthcheck;
+      expect(command).toBe('node');
+      await run(process.execPath, args, { env: { ...process.env, PORT: port } });
+
       expect((await fetch(new URL('/ready', url))).status).toBe(200);
       const answer = await fetch(url, {
         method: 'POST',
         headers: { 'content-type': 'application/json' },
-        body: JSON.stringify({ query: '{ privacyPolicy { version purposes { key } } }' }),
+        body: JSON.stringify({ query: '{ privacyPolicy { version } }' }),
       });
-      expect(((await answer.json()) as { data: { privacyPolicy: { version: string } } }).data.privacyPolicy.version).toBe('2016-08-25');
+      expect(await answer.json()).toEqual({ data: { privacyPolicy: { version: '2016-08-25' } } });
 
-      // npm's child is the server itself (the start script execs node).
+      // npm's only child is the server itself (the start script execs node).
       const npm = server.child.pid!;
       const children = (await readFile(`/proc/${npm}/task/${npm}/children`, 'utf8')).trim().split(' ').map(Number);
       expect(children).toHaveLength(1);
