@@ -45,15 +45,30 @@ export async function ledgerProblems(orm: MikroORM, acknowledged: readonly Ackno
         const seen = keys.get(String(e.idempotency_key)) ?? new Set<number>();
         keys.set(String(e.idempotency_key), seen.add(Number(e.consent_version)));
       }
-      if (e.type === 'POLICY_ACCEPTED') {
-        policy = String(e.new_value);
-        granted.clear();
-      } else if (e.type === 'CHOICE_CHANGED') {
-        granted.set(String(e.purpose_key), e.new_value === 'granted');
-      } else if (e.type === 'BUSINESS_PREFERENCE_CHANGED') {
-        const current = settings.get(String(e.business_id)) ?? { blocked: false, transactional: null, marketing: null };
-        const field = e.setting === 'BLOCKED' ? 'blocked' : e.setting === 'TRANSACTIONAL' ? 'transactional' : 'marketing';
-        settings.set(String(e.business_id), { ...current, [field]: e.new_value === 'true' });
+      const purpose = String(e.purpose_key);
+      const business = String(e.business_id);
+      switch (e.type) {
+        case 'POLICY_ACCEPTED':
+          policy = String(e.new_value);
+          granted.clear();
+          break;
+        case 'CHOICE_CHANGED':
+        case 'CHOICE_CARRIED':
+        case 'GRANT_NOT_CARRIED':
+          granted.set(purpose, e.new_value === 'granted' || e.new_value === 'default:granted');
+          break;
+        case 'BUSINESS_PREFERENCE_CHANGED':
+        case 'BUSINESS_GRANT_NOT_CARRIED': {
+          const current = settings.get(business) ?? { blocked: false, transactional: null, marketing: null };
+          const value = e.new_value === 'unset' ? null : e.new_value === 'true';
+          if (e.setting === 'BLOCKED') settings.set(business, { ...current, blocked: value === true });
+          else settings.set(business, { ...current, [e.setting === 'TRANSACTIONAL' ? 'transactional' : 'marketing']: value });
+          break;
+        }
+        case 'BUSINESS_PREFERENCE_CARRIED':
+          break;
+        default:
+          problems.push(`${user}: event type ${e.type} is unknown to this check`);
       }
     }
     for (const [key, seen] of keys) if (seen.size > 1) problems.push(`${user}: idempotency key ${key} recorded by ${seen.size} writes`);
