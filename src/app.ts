@@ -19,6 +19,7 @@ import { acceptsWrites, isDatabaseUnavailable } from './db/availability.js';
 import { checkDatabase } from './db/database-check.js';
 import { ConsentService } from './services/consent.service.js';
 import { ConsentWriter } from './services/consent-writer.js';
+import { IdempotencyKeyRetention } from './services/idempotency-retention.js';
 import { ormOptions } from './db/orm.config.js';
 import { PolicyPublicationListener } from './db/policy-publications.js';
 import { maskUnexpected, REQUEST_ERROR_CODES, type RequestErrorCode } from './errors.js';
@@ -52,6 +53,9 @@ export interface App {
   close(): Promise<void>;
 }
 
+// Expired keys cost only space, so a sweep every few minutes is plenty.
+const IDEMPOTENCY_SWEEP_INTERVAL_MS = 5 * 60 * 1000;
+
 export async function createApp(config: Config, deps: AppDeps = {}): Promise<App> {
   const clock = deps.clock ?? (() => new Date());
   const log = deps.log ?? ((message: string, error?: unknown) => console.error(message, error ?? ''));
@@ -75,7 +79,10 @@ export async function createApp(config: Config, deps: AppDeps = {}): Promise<App
       : undefined;
   await publications?.start();
 
-  const consents = new ConsentService(catalog, new ConsentWriter(config.database.dialect));
+  const idempotencyRetentionMs = config.idempotencyRetentionHours * 60 * 60 * 1000;
+  const idempotencyKeys = new IdempotencyKeyRetention(orm, idempotencyRetentionMs, clock);
+  idempotencyKeys.start(IDEMPOTENCY_SWEEP_INTERVAL_MS, (error) => log('idempotency key sweep failed', error));
+  const consents = new ConsentService(catalog, new ConsentWriter(config.database.dialect, idempotencyRetentionMs));
   const schema = await buildConsentSchema({ catalog, consents, policies: new PolicyService(catalog) });
 
   const apollo = new ApolloServer<RequestContext>({
@@ -156,6 +163,7 @@ export async function createApp(config: Config, deps: AppDeps = {}): Promise<App
       const { cut } = await graceful.close(config.shutdownTimeoutSeconds * 1000);
       if (cut > 0) log(`SHUTDOWN_TIMEOUT_SECONDS (${config.shutdownTimeoutSeconds}) passed: ${cut} request(s) cut`);
       catalog.stop();
+      idempotencyKeys.stop();
       await publications?.stop();
       await apollo.stop();
       await orm.close();

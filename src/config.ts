@@ -40,6 +40,8 @@ export interface Config {
   };
   readonly maxBodyBytes: number;
   readonly policyRefreshSeconds: number;
+  /** How long a write's idempotency key is remembered; after that the same key is a new request. */
+  readonly idempotencyRetentionHours: number;
   readonly introspection: boolean;
   /** How long in-flight requests may take to finish after SIGTERM before their connections are cut. */
   readonly shutdownTimeoutSeconds: number;
@@ -185,6 +187,7 @@ export function parseConfig(env: Env): Config {
     },
     maxBodyBytes: integer('MAX_BODY_BYTES', 1_048_576, 1_024, 104_857_600),
     policyRefreshSeconds: integer('POLICY_REFRESH_SECONDS', 10, 0, 86_400),
+    idempotencyRetentionHours: integer('IDEMPOTENCY_RETENTION_HOURS', 24, 1, 8_760),
     introspection: flag('INTROSPECTION', !production),
     shutdownTimeoutSeconds: integer('SHUTDOWN_TIMEOUT_SECONDS', 10, 0, 3_600),
   };

@@ -36,7 +36,10 @@ export interface LockedState {
 
 export interface WriteResult {
   readonly userErrors: readonly PlannedError[];
+  /** The version this request produced; for a replay, the first request's. */
   readonly consentVersion: number;
+  /** The idempotency key repeated an earlier request: its outcome is returned and nothing is recorded. */
+  readonly replayed: boolean;
 }
 
 // Every read in a write is a snapshot: nothing is managed, nothing is flushed (see inTransaction).
@@ -50,7 +53,11 @@ const UNSET = 'unset';
 const describeSetting = (value: boolean | null): string | null => (value === null ? null : String(value));
 
 export class ConsentWriter {
-  constructor(private readonly dialect: DatabaseConfig['dialect']) {}
+  constructor(
+    private readonly dialect: DatabaseConfig['dialect'],
+    /** How long an idempotency key is remembered (see idempotency-retention.ts). */
+    private readonly idempotencyRetentionMs: number,
+  ) {}
 
   /** Runs in a transaction of `em`, the request's unit of work. */
   async write(
@@ -66,7 +73,13 @@ export class ConsentWriter {
     return inTransaction(em, async (tx) => {
       const subject = await this.lockSubject(tx, ctx);
       if (ctx.idempotencyKey !== null) {
-        const earlier = await tx.findOne(IdempotencyRecordEntity, { userId: ctx.userId, key: ctx.idempotencyKey }, SNAPSHOT);
+        const where = { userId: ctx.userId, key: ctx.idempotencyKey };
+        let earlier = await tx.findOne(IdempotencyRecordEntity, where, SNAPSHOT);
+        if (earlier && earlier.createdAt.getTime() <= ctx.now.getTime() - this.idempotencyRetentionMs) {
+          // Forgotten: this request is new. Deleting the one row by its key keeps the write path free of scans.
+          await tx.nativeDelete(IdempotencyRecordEntity, where);
+          earlier = null;
+        }
         if (earlier) {
           if (earlier.fingerprint !== fingerprint) {
             return {
@@ -78,9 +91,10 @@ export class ConsentWriter {
                 },
               ],
               consentVersion: subject.version,
+              replayed: false,
             };
           }
-          return { userErrors: revive(earlier.userErrors), consentVersion: earlier.consentVersion };
+          return { userErrors: revive(earlier.userErrors), consentVersion: earlier.consentVersion, replayed: true };
         }
       }
 
@@ -102,7 +116,7 @@ export class ConsentWriter {
           createdAt: ctx.now,
         });
       }
-      return { userErrors, consentVersion: version };
+      return { userErrors, consentVersion: version, replayed: false };
     });
   }
 

@@ -33,8 +33,14 @@ export interface ConsentWriteRequest {
 
 export interface ConsentWriteOutcome {
   readonly userErrors: readonly PlannedError[];
-  /** The user's Consent.version after the write; null when the input was refused before the transaction. */
+  /**
+   * The Consent.version this request produced (unchanged if it changed
+   * nothing); on a replay, the first request's; null when the input was
+   * refused before the transaction.
+   */
   readonly consentVersion: number | null;
+  /** An idempotency key repeated an earlier request: this is its outcome, and nothing was recorded. */
+  readonly replayed: boolean;
 }
 
 interface Idempotent {
@@ -153,6 +159,7 @@ export class ConsentService {
           },
         ],
         consentVersion: null,
+        replayed: false,
       };
     }
     return this.writer.write(

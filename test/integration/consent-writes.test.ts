@@ -165,7 +165,8 @@ describe('recording consent changes', () => {
       const input = { version: V2016, choices: [{ purpose: 'facebook.ads', granted: false }], idempotencyKey: 'accept-1' };
       const first = await server.request(AcceptPolicyDocument, { input }, await as('retry'));
       const again = await server.request(AcceptPolicyDocument, { input }, await as('retry'));
-      expect(again.data?.acceptPrivacyPolicy).toEqual(first.data?.acceptPrivacyPolicy);
+      expect(first.data?.acceptPrivacyPolicy.replayed).toBe(false);
+      expect(again.data?.acceptPrivacyPolicy).toEqual({ ...first.data?.acceptPrivacyPolicy, replayed: true });
       expect(await ledger('retry')).toHaveLength(3);
       expect(new Set((await ledger('retry')).map((e) => e.idempotencyKey))).toEqual(new Set(['accept-1']));
     });

@@ -123,6 +123,16 @@ describe('configuration', () => {
     expect(problems({ NODE_ENV: 'production', JWT_SECRET: 'short' })).toEqual(['JWT_SECRET must be at least 32 characters in production']);
   });
 
+  it('keeps idempotency keys for 24 hours unless IDEMPOTENCY_RETENTION_HOURS says otherwise, within 1 hour to a year', () => {
+    expect(parseConfig({}).idempotencyRetentionHours).toBe(24);
+    expect(parseConfig({ IDEMPOTENCY_RETENTION_HOURS: '72' }).idempotencyRetentionHours).toBe(72);
+    for (const raw of ['0', '8761', '1.5', 'a day']) {
+      expect(problems({ IDEMPOTENCY_RETENTION_HOURS: raw })).toEqual([
+        `IDEMPOTENCY_RETENTION_HOURS must be a whole number from 1 to 8760, got "${raw}"`,
+      ]);
+    }
+  });
+
   it('turns introspection off in production unless asked', () => {
     const env = { NODE_ENV: 'production', JWKS_URL: 'https://idp.example/jwks.json' };
     expect(parseConfig(env)).toMatchObject({ production: true, introspection: false, jwt: { key: { kind: 'jwks' } } });

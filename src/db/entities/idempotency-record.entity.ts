@@ -11,7 +11,8 @@ export const IdempotencyRecordEntity = defineEntity({
     fingerprint: p.string().length(64),
     consentVersion: p.integer(),
     userErrors: p.json<unknown[]>(),
-    createdAt: p.datetime(),
+    /** Expiry is counted from here (IDEMPOTENCY_RETENTION_HOURS); the index lets expired keys be found without a scan. */
+    createdAt: p.datetime().index(),
   }),
 });
 export type IdempotencyRecordRow = InferEntity<typeof IdempotencyRecordEntity>;

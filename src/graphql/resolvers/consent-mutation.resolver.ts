@@ -26,7 +26,12 @@ export class ConsentMutationResolver {
     ctx.loaders.consentByUserId.clear(request.userId);
     ctx.loaders.businessPreferencesByUserId.clear(request.userId);
     const consent = toConsentView(await ctx.loaders.consentByUserId.load(request.userId), this.catalog, ctx.now);
-    return { consent, userErrors: toUserErrors(outcome.userErrors) };
+    return {
+      consent,
+      userErrors: toUserErrors(outcome.userErrors),
+      consentVersion: outcome.consentVersion,
+      replayed: outcome.replayed,
+    };
   }
 
   @Mutation(() => ConsentPayload, {

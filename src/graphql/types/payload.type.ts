@@ -1,4 +1,4 @@
-import { Field, ObjectType } from 'type-graphql';
+import { Field, Int, ObjectType } from 'type-graphql';
 import type { PlannedError } from '../../domain/consent-change.js';
 import { USER_ERROR_CODES } from '../../errors.js';
 import { DateTimeScalar } from '../scalars.js';
@@ -29,6 +29,19 @@ export class ConsentPayload {
 
   @Field(() => [UserError], { description: 'Why the write was refused; empty when it succeeded.' })
   userErrors!: UserError[];
+
+  @Field(() => Int, {
+    nullable: true,
+    description:
+      'The Consent.version this request produced (the unchanged version when it changed nothing or was refused); on a replay, the first request’s. Null when the input was refused before anything was read.',
+  })
+  consentVersion!: number | null;
+
+  @Field(() => Boolean, {
+    description:
+      'True when the idempotency key repeated an earlier request: userErrors and consentVersion are that first outcome, and nothing was recorded. `consent` is the current state either way.',
+  })
+  replayed!: boolean;
 }
 
 @ObjectType({ description: 'The result of publishing a policy version.', simpleResolvers: true })
