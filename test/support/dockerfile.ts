@@ -1,14 +1,14 @@
 /**
- * Reads the Dockerfile's runtime stage, so the production-install test runs
- * what the image would run (there is no container engine in CI): the files
- * it copies from the repository and from the build, its environment and
- * its HEALTHCHECK command.
+ * Reads a stage of the Dockerfile, so the production-install test does what
+ * the image build would (there is no container engine in CI): the files
+ * each stage copies from the repository and from the build stage, the
+ * runtime environment and the HEALTHCHECK command.
  */
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { projectRoot } from '../../src/project-root.js';
 
-export interface RuntimeStage {
+export interface Stage {
   /** Paths copied from the repository, as written in COPY. */
   readonly fromRepository: readonly string[];
   /** Paths copied from the build stage, relative to its WORKDIR. */
@@ -17,12 +17,13 @@ export interface RuntimeStage {
   readonly healthcheck: readonly string[];
 }
 
-export function runtimeStage(): RuntimeStage {
+export function dockerfileStage(name: string): Stage {
   const text = readFileSync(path.join(projectRoot, 'Dockerfile'), 'utf8').replace(/\\\n\s*/g, '');
   const lines = text.split('\n');
-  const start = lines.findIndex((l) => /^FROM .* AS runtime$/i.test(l));
-  if (start < 0) throw new Error('The Dockerfile has no stage named runtime');
-  const stage = lines.slice(start + 1);
+  const start = lines.findIndex((l) => new RegExp(`^FROM .* AS ${name}$`, 'i').test(l));
+  if (start < 0) throw new Error(`The Dockerfile has no stage named ${name}`);
+  const end = lines.findIndex((l, i) => i > start && l.startsWith('FROM '));
+  const stage = lines.slice(start + 1, end < 0 ? undefined : end);
   const fromRepository: string[] = [];
   const fromBuild: string[] = [];
   const env: Record<string, string> = {};

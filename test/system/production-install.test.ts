@@ -1,25 +1,26 @@
 /**
- * What the Dockerfile's runtime stage does, without a container engine:
- * build, copy only the files that stage copies, install production
- * dependencies, and start it with npm start, as an unprivileged user, with
- * the stage's environment. Then its HEALTHCHECK, and SIGTERM to npm with a
- * request in flight.
+ * What the Dockerfile's stages do, without a container engine: build from
+ * only the files the build stage copies, copy only what the runtime stage
+ * takes, install production dependencies, and start it with npm start, as
+ * an unprivileged user, with the stage's environment. Then its HEALTHCHECK,
+ * and SIGTERM to npm with a request in flight.
  */
 import { execFile } from 'node:child_process';
 import { existsSync } from 'node:fs';
-import { chmod, chown, cp, mkdir, mkdtemp, readdir, readFile, rm } from 'node:fs/promises';
+import { chmod, chown, cp, mkdir, mkdtemp, readdir, readFile, rm, symlink } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { projectRoot } from '../../src/project-root.js';
-import { runtimeStage } from '../support/dockerfile.js';
+import { dockerfileStage } from '../support/dockerfile.js';
 import { TEST_JWT_SECRET } from '../support/harness.js';
 import { nothingListensOn, signalWithRequestInFlight } from '../support/in-flight.js';
 import { startServerProcess } from '../support/server-process.js';
 
 const run = promisify(execFile);
-const stage = runtimeStage();
+const build = dockerfileStage('build');
+const stage = dockerfileStage('runtime');
 // The image runs as `node`; here, when root, as nobody.
 const unprivileged = process.getuid?.() === 0 ? { uid: 65534, gid: 65534 } : {};
 
@@ -39,10 +40,15 @@ describe('a production install of a built tree, as the runtime stage makes it', 
     dir = await mkdtemp(path.join(tmpdir(), 'consent-install-'));
     await chmod(dir, 0o755);
     app = path.join(dir, 'app');
-    const tsc = path.join(projectRoot, 'node_modules', 'typescript', 'bin', 'tsc');
-    await run(process.execPath, [tsc, '-p', 'tsconfig.build.json', '--outDir', path.join(app, 'dist')], { cwd: projectRoot });
-    expect(stage.fromBuild).toEqual(['dist']);
+    const built = path.join(dir, 'build');
+    for (const file of build.fromRepository) await cp(path.join(projectRoot, file), path.join(built, file), { recursive: true });
+    // The build stage's `npm ci` installs exactly the lockfile, which is what node_modules here holds.
+    await symlink(path.join(projectRoot, 'node_modules'), path.join(built, 'node_modules'));
+    await run(process.execPath, [path.join(built, 'node_modules', 'typescript', 'bin', 'tsc'), '-p', 'tsconfig.build.json'], {
+      cwd: built,
+    });
     for (const file of stage.fromRepository) await cp(path.join(projectRoot, file), path.join(app, file), { recursive: true });
+    for (const file of stage.fromBuild) await cp(path.join(built, file), path.join(app, file), { recursive: true });
     await run('npm', ['ci', '--omit=dev', '--prefer-offline', '--no-audit', '--no-fund'], { cwd: app });
     // What the image's unprivileged user may write: its data volume and a home for npm's logs.
     for (const writable of ['data', 'home']) {
