@@ -6,7 +6,7 @@ import type { EntityManager } from '@mikro-orm/core';
 import type { BusinessPreference, ConsentState } from '../domain/decision.js';
 import type { BusinessPreferenceRow } from './entities/business-preference.entity.js';
 import type { ConsentChoiceRow } from './entities/consent-choice.entity.js';
-import { ConsentEventEntity, type ConsentEventRow } from './entities/consent-event.entity.js';
+import type { ConsentEventRow } from './entities/consent-event.entity.js';
 import type { ConsentSubjectRow } from './entities/consent-subject.entity.js';
 
 export interface StoredConsent {
@@ -15,9 +15,6 @@ export interface StoredConsent {
   readonly version: number;
   readonly state: ConsentState;
 }
-
-// Reads bypass the identity map: they are plain snapshots, never flushed back.
-const SNAPSHOT = { disableIdentityMap: true } as const;
 
 type SubjectFields = Readonly<Pick<ConsentSubjectRow, 'userId' | 'version' | 'policyVersion' | 'acceptedAt'>>;
 type ChoiceFields = Readonly<
@@ -159,17 +156,74 @@ export async function loadBusinessPreferences(em: EntityManager, userIds: readon
   return byUser;
 }
 
-/** One page of a user's ledger, newest first, starting below `beforeId`; one extra row tells whether more follow. */
-export async function loadHistoryPage(
-  em: EntityManager,
-  userId: string,
-  first: number,
-  beforeId: number | null,
-): Promise<{ rows: ConsentEventRow[]; hasNextPage: boolean }> {
-  const rows = await em.find(ConsentEventEntity, beforeId === null ? { userId } : { userId, id: { $lt: beforeId } }, {
-    ...SNAPSHOT,
-    orderBy: { id: 'desc' },
-    limit: first + 1,
-  });
-  return { rows: rows.slice(0, first), hasNextPage: rows.length > first };
+/** One page of a user's ledger: newest first, below a cursor; `first + 1` rows tell whether more follow. */
+export interface HistoryPageKey {
+  readonly userId: string;
+  readonly first: number;
+  readonly beforeId: number | null;
+}
+
+export interface HistoryPage {
+  readonly rows: ConsentEventRow[];
+  readonly hasNextPage: boolean;
+}
+
+const EVENT_COLUMNS =
+  'id, user_id, consent_version, type, policy_version, purpose_key, choice_group, business_id, setting, previous_value, new_value, actor, channel, occurred_at, request_id, idempotency_key';
+
+const nullableString = (value: unknown): string | null => (value == null ? null : String(value));
+
+function toEventRow(r: RawRow): ConsentEventRow {
+  return {
+    id: Number(r.id),
+    userId: r.user_id as string,
+    consentVersion: Number(r.consent_version),
+    type: r.type as string,
+    policyVersion: nullableString(r.policy_version),
+    purposeKey: nullableString(r.purpose_key),
+    choiceGroup: nullableString(r.choice_group),
+    businessId: nullableString(r.business_id),
+    setting: nullableString(r.setting),
+    previousValue: nullableString(r.previous_value),
+    newValue: r.new_value as string,
+    actor: r.actor as string,
+    channel: r.channel as string,
+    occurredAt: asDate(r.occurred_at),
+    requestId: r.request_id as string,
+    idempotencyKey: nullableString(r.idempotency_key),
+  } as ConsentEventRow;
+}
+
+/**
+ * Ledger pages for many users in one statement per distinct (page size,
+ * cursor): a window numbers each user's events newest first, so however
+ * many users or aliases ask, each user's page is cut in SQL.
+ */
+export async function loadHistoryPages(em: EntityManager, keys: readonly HistoryPageKey[]): Promise<HistoryPage[]> {
+  const groups = new Map<string, HistoryPageKey[]>();
+  for (const key of keys) {
+    const group = `${key.first}:${key.beforeId ?? ''}`;
+    const list = groups.get(group);
+    if (list) list.push(key);
+    else groups.set(group, [key]);
+  }
+  const pages = new Map<HistoryPageKey, HistoryPage>();
+  for (const group of groups.values()) {
+    const { first, beforeId } = group[0]!;
+    const userIds = [...new Set(group.map((k) => k.userId))];
+    const rows = (
+      (await em
+        .getConnection()
+        .execute(
+          `select ${EVENT_COLUMNS} from (select ${EVENT_COLUMNS}, row_number() over (partition by user_id order by id desc) as position from consent_event where user_id in (${placeholders(userIds.length)})${beforeId === null ? '' : ' and id < ?'}) ranked where position <= ? order by id desc`,
+          [...userIds, ...(beforeId === null ? [] : [beforeId]), first + 1],
+        )) as RawRow[]
+    ).map(toEventRow);
+    const byUser = groupByUser(rows);
+    for (const key of group) {
+      const own = byUser.get(key.userId) ?? [];
+      pages.set(key, { rows: own.slice(0, first), hasNextPage: own.length > first });
+    }
+  }
+  return keys.map((key) => pages.get(key)!);
 }

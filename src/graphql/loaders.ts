@@ -1,13 +1,22 @@
 import DataLoader from 'dataloader';
 import type { EntityManager } from '@mikro-orm/core';
 import type { BusinessPreference } from '../domain/decision.js';
-import { NEVER_SEEN, loadBusinessPreferences, loadConsents, type StoredConsent } from '../db/consent.repository.js';
+import {
+  type HistoryPage,
+  type HistoryPageKey,
+  NEVER_SEEN,
+  loadBusinessPreferences,
+  loadConsents,
+  loadHistoryPages,
+  type StoredConsent,
+} from '../db/consent.repository.js';
 import type { PolicyCatalog } from '../services/policy-catalog.js';
 
 /** The request's loaders. Made fresh for every request: a cache must never outlive it. */
 export interface Loaders {
   readonly consentByUserId: DataLoader<string, StoredConsent>;
   readonly businessPreferencesByUserId: DataLoader<string, readonly BusinessPreference[]>;
+  readonly historyPageByUserId: DataLoader<HistoryPageKey, HistoryPage, string>;
 }
 
 export function createLoaders(em: EntityManager, catalog: PolicyCatalog): Loaders {
@@ -22,6 +31,10 @@ export function createLoaders(em: EntityManager, catalog: PolicyCatalog): Loader
     businessPreferencesByUserId: new DataLoader(async (ids) => {
       const found = await loadBusinessPreferences(em, ids);
       return ids.map((id) => found.get(id) ?? []);
+    }),
+    // Aliases of the same page of the same ledger are one key; any number of users is one statement per page shape.
+    historyPageByUserId: new DataLoader((keys) => loadHistoryPages(em, keys), {
+      cacheKeyFn: (key) => JSON.stringify([key.userId, key.first, key.beforeId]),
     }),
   };
 }

@@ -1,6 +1,5 @@
 import { Arg, Ctx, FieldResolver, ID, Int, Resolver, Root } from 'type-graphql';
 import { decideBusinessMessage, effectiveChoices, type BusinessPreference } from '../../domain/decision.js';
-import { loadHistoryPage } from '../../db/consent.repository.js';
 import { requestError } from '../../errors.js';
 import type { ConsentEventRow } from '../../db/entities/consent-event.entity.js';
 import { requireLedgerReader } from '../authorization.js';
@@ -96,7 +95,11 @@ export class ConsentResolver {
     if (!Number.isInteger(size) || size < 1 || size > HISTORY_PAGE_MAX) {
       throw requestError('BAD_USER_INPUT', `first must be from 1 to ${HISTORY_PAGE_MAX}.`);
     }
-    const page = await loadHistoryPage(ctx.em, view.userId, size, after ? decodeCursor(after) : null);
+    const page = await ctx.loaders.historyPageByUserId.load({
+      userId: view.userId,
+      first: size,
+      beforeId: after ? decodeCursor(after) : null,
+    });
     const edges = page.rows.map((row) => ({ cursor: encodeCursor(row.id), node: toEvent(row) }));
     return { edges, pageInfo: { hasNextPage: page.hasNextPage, endCursor: edges.at(-1)?.cursor ?? null } };
   }
