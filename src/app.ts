@@ -11,7 +11,7 @@ import {
   ApolloServerPluginLandingPageProductionDefault,
 } from '@apollo/server/plugin/landingPage/default';
 import { MikroORM } from '@mikro-orm/core';
-import { GraphQLError, type GraphQLFormattedError } from 'graphql';
+import type { GraphQLFormattedError } from 'graphql';
 import { jwksProblem } from './auth/jwks-probe.js';
 import { createTokenVerifier } from './auth/token-verifier.js';
 import { type Config, StartupError } from './config.js';
@@ -22,11 +22,15 @@ import { ConsentWriter } from './services/consent-writer.js';
 import { IdempotencyKeyRetention } from './services/idempotency-retention.js';
 import { ormOptions } from './db/orm.config.js';
 import { PolicyPublicationListener } from './db/policy-publications.js';
-import { maskUnexpected, REQUEST_ERROR_CODES, type RequestErrorCode } from './errors.js';
+import { maskUnexpected, REQUEST_ERROR_CODES, type RequestErrorCode, withCatalogueCode } from './errors.js';
 import { createContextFactory, type RequestContext } from './graphql/context.js';
 import { NoNulInStringLiteralsRule, nulFreeVariablesPlugin } from './graphql/input-guard.js';
+import { documentLimitRules, requestLimitsPlugin } from './graphql/limits.js';
 import { buildConsentSchema } from './graphql/schema.js';
 import { gracefulServer } from './http/graceful-close.js';
+import { createCorsHandler } from './http/cors.js';
+import { gatewaySecretMatcher } from './http/gateway-secret.js';
+import { createSafelist } from './http/persisted-documents.js';
 import { createHttpHandler } from './http/server.js';
 import { ensureInitialPolicy } from './services/initial-policy.js';
 import { PolicyCatalog } from './services/policy-catalog.js';
@@ -38,6 +42,8 @@ export interface AppDeps {
   /** Sees every SQL statement; tests count them. */
   readonly onQuery?: (sql: string) => void;
   readonly log?: (message: string, error?: unknown) => void;
+  /** Leaves the request limits out: only the benchmark uses it, to measure what they cost. */
+  readonly withoutRequestLimits?: boolean;
 }
 
 export interface App {
@@ -85,15 +91,23 @@ export async function createApp(config: Config, deps: AppDeps = {}): Promise<App
   const consents = new ConsentService(catalog, new ConsentWriter(config.database.dialect, idempotencyRetentionMs));
   const schema = await buildConsentSchema({ catalog, consents, policies: new PolicyService(catalog) });
 
+  const limited = !deps.withoutRequestLimits;
   const apollo = new ApolloServer<RequestContext>({
     schema,
     introspection: config.introspection,
     includeStacktraceInErrorResponses: !config.production,
     // main.ts owns the signals and closes HTTP, Apollo and the database in order.
     stopOnTerminationSignals: false,
-    validationRules: [NoNulInStringLiteralsRule],
+    // Limits before execution: tokens while parsing, the document's shape once per distinct document, the rest per request.
+    parseOptions: limited ? { maxTokens: config.limits.tokens } : {},
+    validationRules: [NoNulInStringLiteralsRule, ...(limited ? documentLimitRules(config.limits.signedIn) : [])],
+    // No client may register a document; the safelist (PERSISTED_DOCUMENTS) is the HTTP front's.
+    persistedQueries: false,
+    // No "Did you mean ...?" in production: the schema is not published there.
+    hideSchemaDetailsFromClientErrors: config.production,
     plugins: [
       nulFreeVariablesPlugin(),
+      ...(limited ? [requestLimitsPlugin(config.limits)] : []),
       // Answers are per-user and never cached; the plugin would instrument every field.
       ApolloServerPluginCacheControlDisabled(),
       config.production
@@ -101,14 +115,9 @@ export async function createApp(config: Config, deps: AppDeps = {}): Promise<App
         : ApolloServerPluginLandingPageLocalDefault({ footer: false, embed: true }),
     ],
     formatError: (formatted: GraphQLFormattedError, error: unknown): GraphQLFormattedError => {
-      // Apollo files every validation rule's error under GRAPHQL_VALIDATION_FAILED; ours carry a catalogue code.
-      const own =
-        error instanceof GraphQLError && error.originalError instanceof GraphQLError ? error.originalError.extensions.code : undefined;
-      if (formatted.extensions?.code === 'GRAPHQL_VALIDATION_FAILED' && typeof own === 'string' && own in REQUEST_ERROR_CODES) {
-        return { ...formatted, extensions: { ...formatted.extensions, code: own } };
-      }
-      const masked = maskUnexpected(formatted, config.production);
-      if (masked === formatted) return masked;
+      const coded = withCatalogueCode(formatted, error);
+      const masked = maskUnexpected(coded, config.production);
+      if (masked === coded) return masked;
       if (isDatabaseUnavailable(error)) {
         log('database unavailable', error);
         return { ...masked, message: REQUEST_ERROR_CODES.DATABASE_UNAVAILABLE, extensions: { code: 'DATABASE_UNAVAILABLE' } };
@@ -132,6 +141,12 @@ export async function createApp(config: Config, deps: AppDeps = {}): Promise<App
     authenticate: await createTokenVerifier(config.jwt),
     maxBodyBytes: config.maxBodyBytes,
     ready: async () => !graceful.closing && (await acceptsWrites(orm, config.database.dialect)),
+    cors: createCorsHandler(config.corsOrigins),
+    gatewaySecret: config.gatewaySecret && {
+      header: config.gatewaySecret.header,
+      matches: gatewaySecretMatcher(config.gatewaySecret.value),
+    },
+    safelist: config.persistedDocuments && createSafelist(config.persistedDocuments),
   });
   const httpServer = createServer((req, res) => {
     handler(req, res).catch((error: unknown) => {

@@ -4,6 +4,7 @@
  * instead of one variable at a time; after that the typed object is trusted.
  */
 import { createPublicKey, type KeyObject } from 'node:crypto';
+import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { projectRoot } from './project-root.js';
 
@@ -25,6 +26,35 @@ export type DatabaseConfig =
       readonly connectTimeoutSeconds: number;
     };
 
+/** The shape limits on one operation's document (graphql-armor's measures). */
+export interface DocumentLimits {
+  readonly aliases: number;
+  readonly depth: number;
+  readonly directives: number;
+  readonly cost: number;
+}
+
+export interface RequestLimits {
+  /** Lexical tokens per document, enforced while parsing. */
+  readonly tokens: number;
+  /** `_entities` representations per request. */
+  readonly representations: number;
+  readonly signedIn: DocumentLimits;
+  /** Anonymous callers may read only the public policies: tighter. */
+  readonly anonymous: DocumentLimits;
+}
+
+/** Where browsers may call from in development when CORS_ORIGINS is unset: Apollo's hosted Sandbox and this machine. */
+export const DEVELOPMENT_CORS_ORIGINS: readonly string[] = [
+  'https://studio.apollographql.com',
+  'https://sandbox.embed.apollographql.com',
+  'http://localhost:*',
+  'https://localhost:*',
+  'http://127.0.0.1:*',
+  'https://127.0.0.1:*',
+  'http://[::1]:*',
+];
+
 export interface Config {
   readonly production: boolean;
   readonly host: string;
@@ -45,6 +75,13 @@ export interface Config {
   readonly introspection: boolean;
   /** How long in-flight requests may take to finish after SIGTERM before their connections are cut. */
   readonly shutdownTimeoutSeconds: number;
+  readonly limits: RequestLimits;
+  /** Operation safelisting: the only documents served, by id; null serves any document. */
+  readonly persistedDocuments: ReadonlyMap<string, string> | null;
+  /** When set, every GraphQL request must carry this header with this value. */
+  readonly gatewaySecret: { readonly header: string; readonly value: string } | null;
+  /** Browser origins allowed to call (CORS): exact origins, `scheme://host:*`, or `*`. */
+  readonly corsOrigins: readonly string[];
 }
 
 export type Env = Readonly<Record<string, string | undefined>>;
@@ -173,6 +210,47 @@ export function parseConfig(env: Env): Config {
     }
   }
 
+  const signedIn: DocumentLimits = {
+    aliases: integer('MAX_ALIASES', 30, 0, 100_000),
+    depth: integer('MAX_DEPTH', 12, 1, 1_000),
+    directives: integer('MAX_DIRECTIVES', 20, 0, 100_000),
+    cost: integer('MAX_COST', 20_000, 1, 1_000_000_000),
+  };
+  const anonymous: DocumentLimits = {
+    ...signedIn,
+    aliases: integer('MAX_ALIASES_ANONYMOUS', 10, 0, 100_000),
+    cost: integer('MAX_COST_ANONYMOUS', 300, 1, 1_000_000_000),
+  };
+  if (anonymous.aliases > signedIn.aliases) problems.push('MAX_ALIASES_ANONYMOUS must not exceed MAX_ALIASES');
+  if (anonymous.cost > signedIn.cost) problems.push('MAX_COST_ANONYMOUS must not exceed MAX_COST');
+
+  const gatewaySecretValue = value('GATEWAY_SECRET');
+  const gatewaySecretHeader = (value('GATEWAY_SECRET_HEADER') ?? 'x-gateway-secret').toLowerCase();
+  if (!/^[a-z0-9!#$%&'*+.^_`|~-]+$/.test(gatewaySecretHeader)) problems.push('GATEWAY_SECRET_HEADER must be an HTTP header name');
+  if (['authorization', 'content-type', 'host', 'cookie'].includes(gatewaySecretHeader)) {
+    problems.push(`GATEWAY_SECRET_HEADER must not be ${gatewaySecretHeader}, which carries something else`);
+  }
+  if (gatewaySecretValue !== undefined && gatewaySecretValue.length < 16) problems.push('GATEWAY_SECRET must be at least 16 characters');
+
+  const corsRaw = value('CORS_ORIGINS');
+  const corsOrigins =
+    corsRaw === undefined
+      ? production
+        ? []
+        : DEVELOPMENT_CORS_ORIGINS
+      : corsRaw.toLowerCase() === 'none'
+        ? []
+        : corsRaw.split(',').map((o) => o.trim());
+  for (const origin of corsOrigins) {
+    if (origin !== '*' && !/^https?:\/\/(\[[0-9a-f:]+\]|[a-z0-9.-]+)(:(\d{1,5}|\*))?$/i.test(origin)) {
+      problems.push(`CORS_ORIGINS entries must be origins (https://app.example.com, http://localhost:*) or *, got "${origin}"`);
+    }
+  }
+
+  const documentsFile = value('PERSISTED_DOCUMENTS');
+  const persistedDocuments =
+    documentsFile === undefined ? null : readPersistedDocuments(path.resolve(projectRoot, documentsFile), problems);
+
   const config: Config = {
     production,
     host: value('HOST') ?? '127.0.0.1',
@@ -190,7 +268,50 @@ export function parseConfig(env: Env): Config {
     idempotencyRetentionHours: integer('IDEMPOTENCY_RETENTION_HOURS', 24, 1, 8_760),
     introspection: flag('INTROSPECTION', !production),
     shutdownTimeoutSeconds: integer('SHUTDOWN_TIMEOUT_SECONDS', 10, 0, 3_600),
+    limits: {
+      tokens: integer('MAX_TOKENS', 5_000, 100, 1_000_000),
+      representations: integer('MAX_REPRESENTATIONS', 500, 1, 100_000),
+      signedIn,
+      anonymous,
+    },
+    persistedDocuments,
+    gatewaySecret: gatewaySecretValue === undefined ? null : { header: gatewaySecretHeader, value: gatewaySecretValue },
+    corsOrigins,
   };
   if (problems.length > 0) throw new ConfigError(problems);
   return config;
+}
+
+/**
+ * The safelist file: an Apollo persisted query manifest
+ * (`{ "format": "apollo-persisted-query-manifest", "operations": [{ "id", "body" }] }`)
+ * or a plain `{ "<id>": "<document>" }` map, as GraphQL Code Generator's
+ * client preset and Relay write.
+ */
+function readPersistedDocuments(file: string, problems: string[]): ReadonlyMap<string, string> | null {
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(readFileSync(file, 'utf8'));
+  } catch (error) {
+    problems.push(`PERSISTED_DOCUMENTS must name a readable JSON file: ${(error as Error).message}`);
+    return null;
+  }
+  const manifest = parsed as { format?: unknown; operations?: unknown };
+  const entries: [unknown, unknown][] =
+    manifest?.format === 'apollo-persisted-query-manifest' && Array.isArray(manifest.operations)
+      ? manifest.operations.map((o: { id?: unknown; body?: unknown }) => [o?.id, o?.body])
+      : typeof parsed === 'object' && parsed !== null && !Array.isArray(parsed)
+        ? Object.entries(parsed)
+        : [];
+  const documents = new Map<string, string>();
+  for (const [id, body] of entries) {
+    if (typeof id === 'string' && id !== '' && typeof body === 'string' && body.trim() !== '') documents.set(id, body);
+  }
+  if (documents.size === 0 || documents.size !== entries.length) {
+    problems.push(
+      'PERSISTED_DOCUMENTS must hold an Apollo persisted query manifest or an { "id": "document" } map, each id and document a non-empty string',
+    );
+    return null;
+  }
+  return documents;
 }

@@ -80,6 +80,29 @@ export const unauthenticated = (): GraphQLError =>
 export const forbidden = (what: string): GraphQLError => requestError('FORBIDDEN', `Not allowed: ${what}.`);
 
 /**
+ * Apollo files every validation rule's error under GRAPHQL_VALIDATION_FAILED,
+ * and graphql-js's token limit (enforced while parsing) under
+ * GRAPHQL_PARSE_FAILED; the limits and input checks carry codes of their own.
+ */
+export function withCatalogueCode(formatted: GraphQLFormattedError, error: unknown): GraphQLFormattedError {
+  const code = formatted.extensions?.code;
+  const own =
+    error instanceof GraphQLError && error.originalError instanceof GraphQLError ? error.originalError.extensions.code : undefined;
+  if (code === 'GRAPHQL_VALIDATION_FAILED' && typeof own === 'string' && own in REQUEST_ERROR_CODES) {
+    return { ...formatted, extensions: { ...formatted.extensions, code: own } };
+  }
+  const tokens =
+    code === 'GRAPHQL_PARSE_FAILED' ? /^Syntax Error: Document contains more tha[nt] (\d+) tokens/.exec(formatted.message) : null;
+  if (tokens)
+    return {
+      ...formatted,
+      message: `Token limit of ${tokens[1]} exceeded.`,
+      extensions: { ...formatted.extensions, code: 'TOO_MANY_TOKENS' },
+    };
+  return formatted;
+}
+
+/**
  * The masking rule, applied to every error of every response. Returns the
  * error itself when its code is client-facing, otherwise a masked copy (a
  * different object, so the caller knows to log the original).

@@ -1,13 +1,16 @@
 /**
- * The HTTP front of the subgraph on node:http: Apollo Server's request
- * handling, a body size limit, and health endpoints. A full framework adds
- * nothing this service needs and costs on the hot path.
+ * The HTTP front of the subgraph on node:http: CORS, the gateway's shared
+ * secret, bearer tokens, a body size limit and the safelist, each refusing
+ * before Apollo Server parses anything; then Apollo's request handling, and
+ * health endpoints. A full framework adds nothing this service needs and
+ * costs on the hot path.
  */
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { HeaderMap, type ApolloServer } from '@apollo/server';
 import type { Principal } from '../auth/principal.js';
-import { RefusedRequest, type RequestErrorCode } from '../errors.js';
+import { RefusedRequest } from '../errors.js';
 import type { RequestContext } from '../graphql/context.js';
+import type { GraphQLHttpRequest } from './persisted-documents.js';
 
 export interface HttpHandlerOptions {
   readonly apollo: ApolloServer<RequestContext>;
@@ -17,21 +20,32 @@ export interface HttpHandlerOptions {
   readonly maxBodyBytes: number;
   /** Readiness: resolves when the database answers. */
   readonly ready: () => Promise<boolean>;
+  /** Adds CORS headers; true when it answered a preflight itself. */
+  readonly cors: (req: IncomingMessage, res: ServerResponse) => Promise<boolean>;
+  /** When set, the header every GraphQL request must carry and a constant-time check of its value. */
+  readonly gatewaySecret: { readonly header: string; readonly matches: (given: string | undefined) => boolean } | null;
+  /** Operation safelisting: the request with its document from the safelist; throws RefusedRequest. */
+  readonly safelist: ((request: GraphQLHttpRequest) => GraphQLHttpRequest) | null;
 }
 
-class BodyTooLarge extends Error {}
-
-async function readBody(req: IncomingMessage, limit: number): Promise<string> {
+async function readJsonBody(req: IncomingMessage, headers: HeaderMap, limit: number): Promise<unknown> {
+  const tooLarge = () => new RefusedRequest('BAD_REQUEST', `Request body exceeds ${limit} bytes.`, 413);
   const declared = Number(req.headers['content-length'] ?? 0);
-  if (declared > limit) throw new BodyTooLarge();
+  if (declared > limit) throw tooLarge();
   const chunks: Buffer[] = [];
   let size = 0;
   for await (const chunk of req) {
     size += (chunk as Buffer).length;
-    if (size > limit) throw new BodyTooLarge();
+    if (size > limit) throw tooLarge();
     chunks.push(chunk as Buffer);
   }
-  return Buffer.concat(chunks).toString('utf8');
+  const raw = Buffer.concat(chunks).toString('utf8');
+  if (raw.length === 0 || !(headers.get('content-type') ?? '').includes('json')) return raw;
+  try {
+    return JSON.parse(raw);
+  } catch {
+    throw new RefusedRequest('BAD_REQUEST', 'Request body is not valid JSON.', 400);
+  }
 }
 
 function sendJson(res: ServerResponse, status: number, body: unknown, headers: Readonly<Record<string, string>> = {}): void {
@@ -39,8 +53,6 @@ function sendJson(res: ServerResponse, status: number, body: unknown, headers: R
   res.writeHead(status, { ...headers, 'content-type': 'application/json; charset=utf-8', 'content-length': Buffer.byteLength(text) });
   res.end(text);
 }
-
-const badRequest = (message: string) => ({ errors: [{ message, extensions: { code: 'BAD_REQUEST' satisfies RequestErrorCode } }] });
 
 // Stored with every ledger event and echoed in logs: visible ASCII only, the column's length.
 const REQUEST_ID = /^[\x21-\x7e]{1,128}$/;
@@ -55,33 +67,38 @@ export function createHttpHandler(options: HttpHandlerOptions) {
     }
     if (url.pathname !== '/graphql' && url.pathname !== '/') return sendJson(res, 404, { error: 'not found' });
 
+    if (await options.cors(req, res)) return;
+    // A preflight from an origin not on the list: answered, without the headers that would allow it.
+    if (req.method === 'OPTIONS') {
+      res.writeHead(204, { 'content-length': '0' });
+      res.end();
+      return;
+    }
+
     const headers = new HeaderMap();
     for (const [name, value] of Object.entries(req.headers)) {
       if (value !== undefined) headers.set(name, Array.isArray(value) ? value.join(', ') : value);
     }
-    const requestId = headers.get('x-request-id');
-    if (requestId !== undefined && !REQUEST_ID.test(requestId)) {
-      return sendJson(res, 400, badRequest('x-request-id must be 1 to 128 visible ASCII characters.'));
-    }
     let principal: Principal | null;
+    let request: GraphQLHttpRequest;
     try {
+      if (options.gatewaySecret && !options.gatewaySecret.matches(headers.get(options.gatewaySecret.header))) {
+        throw new RefusedRequest('GATEWAY_SECRET_REQUIRED', 'This subgraph answers only its gateway.', 403);
+      }
+      const requestId = headers.get('x-request-id');
+      if (requestId !== undefined && !REQUEST_ID.test(requestId)) {
+        throw new RefusedRequest('BAD_REQUEST', 'x-request-id must be 1 to 128 visible ASCII characters.', 400);
+      }
       principal = await options.authenticate(headers.get('authorization'));
+      request = { method: req.method ?? 'GET', body: await readJsonBody(req, headers, options.maxBodyBytes), search: url.search };
+      if (options.safelist) request = options.safelist(request);
     } catch (error) {
       if (!(error instanceof RefusedRequest)) throw error;
       return sendJson(res, error.status, error.toBody(), error.headers);
     }
 
-    let body: unknown;
-    try {
-      const raw = await readBody(req, options.maxBodyBytes);
-      body = raw.length > 0 && (headers.get('content-type') ?? '').includes('json') ? JSON.parse(raw) : raw;
-    } catch (error) {
-      if (error instanceof BodyTooLarge) return sendJson(res, 413, badRequest(`Request body exceeds ${options.maxBodyBytes} bytes.`));
-      return sendJson(res, 400, badRequest('Request body is not valid JSON.'));
-    }
-
     const response = await options.apollo.executeHTTPGraphQLRequest({
-      httpGraphQLRequest: { method: req.method ?? 'GET', headers, search: url.search, body },
+      httpGraphQLRequest: { ...request, headers },
       context: () => options.context(headers, principal),
     });
     for (const [name, value] of response.headers) res.setHeader(name, value);

@@ -45,3 +45,40 @@ describe.each(GATEWAYS)('the consent subgraph behind the %s gateway', (gatewayKi
     expect(protectedField.errors?.map((e) => e.extensions?.code)).toEqual(['UNAUTHENTICATED']);
   });
 });
+
+describe.each(GATEWAYS)('the consent subgraph locked to the %s gateway by a shared secret', (gatewayKind) => {
+  const SECRET = 'shared-between-router-and-subgraph';
+  let graph: FederatedGraph;
+
+  beforeAll(async () => {
+    graph = await startFederatedGraph('sqlite', gatewayKind, {
+      accounts: numberedAccounts(100),
+      consentEnv: { GATEWAY_SECRET: SECRET },
+      gatewayOptions: { subgraphHeaders: { 'x-gateway-secret': SECRET } },
+    });
+  });
+  afterAll(() => graph?.close());
+
+  it('serves clients through the gateway that sends the secret, _entities batches included', async () => {
+    const reader = await graph.consent.token('ads-graph', 'consent:read');
+    const res = await graph.request<{ users: { id: string; consent: { needsReconsent: boolean } }[] }>(
+      '{ users { id consent { needsReconsent } } }',
+      {},
+      reader,
+    );
+    expect(res.errors).toBeUndefined();
+    expect(res.data?.users).toHaveLength(100);
+    expect(graph.gateway.subgraphRequests.some((r) => r.subgraph === 'consent' && r.representations === 100)).toBe(true);
+  });
+
+  it('refuses _service and _entities to anyone calling the subgraph directly', async () => {
+    const reader = await graph.consent.token('ads-graph', 'consent:read');
+    for (const query of [
+      '{ _service { sdl } }',
+      '{ _entities(representations: [{ __typename: "User", id: "user-001" }]) { __typename } }',
+    ]) {
+      const res = await graph.consent.request(query, {}, { token: reader });
+      expect([res.status, res.errors?.map((e) => e.extensions?.code)]).toEqual([403, ['GATEWAY_SECRET_REQUIRED']]);
+    }
+  });
+});

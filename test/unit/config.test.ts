@@ -1,7 +1,9 @@
 import { generateKeyPairSync } from 'node:crypto';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { ConfigError, DEVELOPMENT_JWT_SECRET, parseConfig } from '../../src/config.js';
+import { ConfigError, DEVELOPMENT_CORS_ORIGINS, DEVELOPMENT_JWT_SECRET, parseConfig } from '../../src/config.js';
 import { projectRoot } from '../../src/project-root.js';
 
 const problems = (env: Record<string, string>) => {
@@ -145,5 +147,79 @@ describe('configuration', () => {
     expect(problems({ JWT_MAX_LIFETIME_SECONDS: '0' })).toEqual([
       'JWT_MAX_LIFETIME_SECONDS must be a whole number from 60 to 31536000, got "0"',
     ]);
+  });
+
+  it('limits requests by default: 500 representations, 30 aliases (10 anonymous), depth 12, 20 directives, 5,000 tokens, cost 20,000 (300 anonymous)', () => {
+    expect(parseConfig({}).limits).toEqual({
+      tokens: 5000,
+      representations: 500,
+      signedIn: { aliases: 30, depth: 12, directives: 20, cost: 20_000 },
+      anonymous: { aliases: 10, depth: 12, directives: 20, cost: 300 },
+    });
+    expect(parseConfig({ MAX_ALIASES: '50', MAX_ALIASES_ANONYMOUS: '50', MAX_REPRESENTATIONS: '1000' }).limits).toMatchObject({
+      representations: 1000,
+      signedIn: { aliases: 50 },
+      anonymous: { aliases: 50 },
+    });
+    expect(problems({ MAX_ALIASES: '5', MAX_COST: '100', MAX_DEPTH: 'deep' })).toEqual([
+      'MAX_DEPTH must be a whole number from 1 to 1000, got "deep"',
+      'MAX_ALIASES_ANONYMOUS must not exceed MAX_ALIASES',
+      'MAX_COST_ANONYMOUS must not exceed MAX_COST',
+    ]);
+  });
+
+  it('locks the subgraph to its gateway only when GATEWAY_SECRET is set, under x-gateway-secret unless named', () => {
+    expect(parseConfig({}).gatewaySecret).toBeNull();
+    expect(parseConfig({ GATEWAY_SECRET: 'sixteen-chars-ok' }).gatewaySecret).toEqual({
+      header: 'x-gateway-secret',
+      value: 'sixteen-chars-ok',
+    });
+    expect(parseConfig({ GATEWAY_SECRET: 'sixteen-chars-ok', GATEWAY_SECRET_HEADER: 'X-Router-Secret' }).gatewaySecret?.header).toBe(
+      'x-router-secret',
+    );
+    expect(problems({ GATEWAY_SECRET: 'short', GATEWAY_SECRET_HEADER: 'not a header' })).toEqual([
+      'GATEWAY_SECRET_HEADER must be an HTTP header name',
+      'GATEWAY_SECRET must be at least 16 characters',
+    ]);
+    expect(problems({ GATEWAY_SECRET_HEADER: 'Authorization' })).toEqual([
+      'GATEWAY_SECRET_HEADER must not be authorization, which carries something else',
+    ]);
+  });
+
+  it('allows the hosted Sandbox and this machine as CORS origins in development, none in production unless set', () => {
+    expect(parseConfig({}).corsOrigins).toEqual(DEVELOPMENT_CORS_ORIGINS);
+    expect(parseConfig({ CORS_ORIGINS: 'none' }).corsOrigins).toEqual([]);
+    const production = { NODE_ENV: 'production', JWKS_URL: 'https://idp.example/jwks.json' };
+    expect(parseConfig(production).corsOrigins).toEqual([]);
+    expect(parseConfig({ ...production, CORS_ORIGINS: 'https://app.example.com, http://localhost:*' }).corsOrigins).toEqual([
+      'https://app.example.com',
+      'http://localhost:*',
+    ]);
+    expect(problems({ CORS_ORIGINS: 'app.example.com,https://ok.example/path' })).toEqual([
+      'CORS_ORIGINS entries must be origins (https://app.example.com, http://localhost:*) or *, got "app.example.com"',
+      'CORS_ORIGINS entries must be origins (https://app.example.com, http://localhost:*) or *, got "https://ok.example/path"',
+    ]);
+  });
+
+  it('reads PERSISTED_DOCUMENTS as an Apollo manifest or an id → document map, and names a bad file', () => {
+    const dir = mkdtempSync(path.join(tmpdir(), 'consent-config-'));
+    try {
+      const write = (name: string, content: unknown) => {
+        const file = path.join(dir, name);
+        writeFileSync(file, typeof content === 'string' ? content : JSON.stringify(content));
+        return file;
+      };
+      const manifest = write('m.json', { format: 'apollo-persisted-query-manifest', version: 1, operations: [{ id: 'a', body: '{ x }' }] });
+      expect(parseConfig({ PERSISTED_DOCUMENTS: manifest }).persistedDocuments).toEqual(new Map([['a', '{ x }']]));
+      expect(parseConfig({ PERSISTED_DOCUMENTS: write('p.json', { b: '{ y }' }) }).persistedDocuments).toEqual(new Map([['b', '{ y }']]));
+      expect(parseConfig({}).persistedDocuments).toBeNull();
+      expect(problems({ PERSISTED_DOCUMENTS: write('bad.json', '{ not json') })[0]).toMatch(
+        /^PERSISTED_DOCUMENTS must name a readable JSON file/,
+      );
+      expect(problems({ PERSISTED_DOCUMENTS: write('empty.json', { c: 42 }) })[0]).toMatch(/^PERSISTED_DOCUMENTS must hold/);
+      expect(problems({ PERSISTED_DOCUMENTS: path.join(dir, 'missing.json') })[0]).toMatch(/^PERSISTED_DOCUMENTS must name a readable/);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 });
