@@ -192,6 +192,57 @@ describe('the front door, tried by an attacker', () => {
     });
   });
 
+  describe('oversized and malformed bodies', () => {
+    const raw = async (body: string, headers: Record<string, string> = { 'content-type': 'application/json' }) => {
+      const res = await fetch(server.url, { method: 'POST', headers, body });
+      const text = await res.text();
+      return { status: res.status, text, codes: (JSON.parse(text) as GraphQLResponse<unknown>).errors?.map((e) => e.extensions?.code) };
+    };
+
+    it('answers each with a 4xx and a typed code, never a 5xx or a stack trace', async () => {
+      const cases: [string, string, number][] = [
+        ['not JSON', '{"query": ', 400],
+        ['a JSON string', '"{ __typename }"', 400],
+        ['a batch', '[{"query": "{ __typename }"}]', 400],
+        ['a numeric query', '{"query": 42}', 400],
+        ['variables that are not an object', '{"query": "{ __typename }", "variables": "x"}', 400],
+        ['no query', '{"variables": {}}', 400],
+        ['a syntax error', '{"query": "{ dataSubject { "}', 400],
+        ['an unknown operation name', '{"query": "query A { __typename }", "operationName": "B"}', 400],
+      ];
+      for (const [name, body, status] of cases) {
+        const res = await raw(body);
+        expect({
+          name,
+          status: res.status,
+          coded: res.codes?.every((c) => typeof c === 'string' && c !== 'INTERNAL_SERVER_ERROR'),
+        }).toEqual({
+          name,
+          status,
+          coded: true,
+        });
+      }
+    });
+
+    it('refuses a body over MAX_BODY_BYTES whether declared or streamed (413)', async () => {
+      const big = JSON.stringify({ query: '{ __typename }', padding: 'x'.repeat(1_100_000) });
+      expect((await raw(big)).status).toBe(413);
+      const stream = new ReadableStream({
+        start(controller) {
+          controller.enqueue(new TextEncoder().encode(big));
+          controller.close();
+        },
+      });
+      const res = await fetch(server.url, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: stream,
+        duplex: 'half',
+      } as RequestInit);
+      expect(res.status).toBe(413);
+    });
+  });
+
   describe('odd input', () => {
     it('refuses a NUL, a control character or an over-long id in dataSubject(id) as BAD_USER_INPUT', async () => {
       for (const id of ['ali\u0000ce', 'alice\u0007', 'alice\nbob', '\u202Eecila', 'a'.repeat(256), '']) {
