@@ -5,6 +5,7 @@
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
+import { generateKeyPair, SignJWT } from 'jose';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type GraphQLResponse, startTestServer, type TestServer } from '../support/harness.js';
 
@@ -237,5 +238,35 @@ describe('operation safelisting with PERSISTED_DOCUMENTS', () => {
       headers: { 'apollo-require-preflight': 'true' },
     });
     expect(codes((await get.json()) as GraphQLResponse<unknown>)).toEqual(['OPERATION_NOT_SAFELISTED']);
+  });
+});
+
+describe('with the identity provider unreachable', () => {
+  let server: TestServer;
+  beforeAll(async () => {
+    server = await startTestServer({ env: { JWT_SECRET: '', JWKS_URL: 'http://127.0.0.1:9/jwks.json' } });
+  });
+  afterAll(() => server?.close());
+
+  it('answers a bearer token with 503 AUTHENTICATION_UNAVAILABLE and Retry-After, not 401, and still serves anonymous reads', async () => {
+    const { privateKey } = await generateKeyPair('RS256');
+    const token = await new SignJWT({})
+      .setProtectedHeader({ alg: 'RS256', kid: 'k1' })
+      .setSubject('alice')
+      .setExpirationTime('5m')
+      .sign(privateKey);
+    const res = await fetch(server.url, {
+      method: 'POST',
+      headers: json({ authorization: `Bearer ${token}` }),
+      body: JSON.stringify({ query: '{ dataSubject { id } }' }),
+    });
+    expect([res.status, res.headers.get('retry-after'), codes((await res.json()) as GraphQLResponse<unknown>)]).toEqual([
+      503,
+      '5',
+      ['AUTHENTICATION_UNAVAILABLE'],
+    ]);
+    expect((await server.request('{ privacyPolicy { version } }', {}, { token: null })).data).toEqual({
+      privacyPolicy: { version: '2016-08-25' },
+    });
   });
 });
