@@ -110,6 +110,8 @@ export const TARGET_CHECKS = [
   { target: 'prod-sqlite', base: 'L4', n: 100, atLeast: 0.8 },
   { target: 'prod-sqlite', base: 'L2', n: 100, atLeast: 0.5 },
   { target: 'prod-pg', base: 'L4', n: 100, atLeast: 0.6 },
+  // The request limits run once per distinct document (validation is cached) plus a count per request.
+  { target: 'prod-sqlite', base: 'prod-sqlite-no-limits', n: 100, atLeast: 0.95 },
 ] as const;
 
 export function renderMarkdown(results: BenchResults): string {

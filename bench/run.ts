@@ -47,7 +47,7 @@ const LOAD_CORE = 1;
 const resultsDir = path.join(projectRoot, 'bench', 'results');
 const distBench = path.join(projectRoot, 'dist', 'bench');
 
-type ServerKey = 'L0' | 'L2' | 'L4' | 'prod-sqlite' | 'prod-pg';
+type ServerKey = 'L0' | 'L2' | 'L4' | 'prod-sqlite' | 'prod-sqlite-no-limits' | 'prod-pg';
 
 interface Target extends TargetInfo {
   readonly server: ServerKey;
@@ -66,6 +66,8 @@ const TARGETS: readonly Target[] = [
     headers: { 'apollo-federation-include-trace': 'ftv1' },
   },
   { key: 'prod-pg', label: 'production, PostgreSQL', server: 'prod-pg' },
+  // What the request limits (graphql-armor's rules, token and representation counts) cost: the same server without them.
+  { key: 'prod-sqlite-no-limits', label: 'production, SQLite, request limits off', server: 'prod-sqlite-no-limits' },
 ];
 
 const SERVER_SCRIPTS: Record<ServerKey, string> = {
@@ -73,6 +75,7 @@ const SERVER_SCRIPTS: Record<ServerKey, string> = {
   L2: 'servers/l2-graphql.js',
   L4: 'servers/l4-apollo.js',
   'prod-sqlite': 'servers/production.js',
+  'prod-sqlite-no-limits': 'servers/production.js',
   'prod-pg': 'servers/production.js',
 };
 
@@ -239,6 +242,8 @@ class Bench {
       PATH: process.env.PATH ?? '/usr/bin:/bin',
       NODE_ENV: 'production',
       JWT_SECRET,
+      // The largest batch measured is 1,000 users, twice the default limit.
+      MAX_REPRESENTATIONS: '1000',
       BENCH_USERS: String(this.settings.users),
       BENCH_SEED: String(this.settings.seed),
       BENCH_WORKLOAD: this.workloadPath,
@@ -248,6 +253,7 @@ class Bench {
 
   private serverEnv(key: ServerKey): Record<string, string> {
     if (key === 'prod-sqlite') return this.childEnv(this.sqliteEnv);
+    if (key === 'prod-sqlite-no-limits') return this.childEnv({ ...this.sqliteEnv, BENCH_WITHOUT_REQUEST_LIMITS: '1' });
     if (key === 'prod-pg') return this.childEnv(this.postgresEnv ?? {});
     return this.childEnv();
   }
@@ -299,7 +305,7 @@ class Bench {
    * The writer is a user outside the data set, so no answer changes.
    */
   private async prime(key: ServerKey): Promise<void> {
-    if (!this.settings.prime || (key !== 'prod-sqlite' && key !== 'prod-pg')) return;
+    if (!this.settings.prime || !key.startsWith('prod-')) return;
     const token = await mintToken(JWT_SECRET, { sub: 'bench-primer' });
     const response = await fetch(this.url(key), {
       method: 'POST',
@@ -322,7 +328,14 @@ class Bench {
       core: LOAD_CORE,
       env: { PATH: process.env.PATH ?? '', NODE_ENV: 'production' },
     });
-    const keys: ServerKey[] = ['L0', 'L2', 'L4', 'prod-sqlite', ...(this.postgresEnv ? (['prod-pg'] as const) : [])];
+    const keys: ServerKey[] = [
+      'L0',
+      'L2',
+      'L4',
+      'prod-sqlite',
+      ...(this.postgresEnv ? (['prod-pg'] as const) : []),
+      'prod-sqlite-no-limits',
+    ];
     for (const key of keys) {
       this.servers.set(key, await this.startServer(key));
       await this.prime(key);

@@ -5,6 +5,7 @@
  * it passes `onQuery` and reports the statement count over IPC; the runner
  * uses such an instance only for counting, because `onQuery` turns on
  * MikroORM's query logging, which the shipped server does not pay for.
+ * BENCH_WITHOUT_REQUEST_LIMITS=1 leaves the request limits out, to measure them.
  */
 import 'reflect-metadata';
 import { createApp } from '../../src/app.js';
@@ -21,7 +22,10 @@ const onQuery = (message: string) => {
   if (/\b(select|insert|update|delete)\b/i.test(message.replace(ANSI, ''))) dataStatements += 1;
 };
 
-const app = await createApp(parseConfig(process.env), counting ? { onQuery } : {});
+const app = await createApp(parseConfig(process.env), {
+  ...(counting ? { onQuery } : {}),
+  withoutRequestLimits: process.env.BENCH_WITHOUT_REQUEST_LIMITS === '1',
+});
 const url = new URL(await app.listen(0, '127.0.0.1'));
 
 reportToParent(Number(url.port), {
