@@ -91,6 +91,8 @@ const CONNECTIONS: Record<number, number> = { 1: 64, 10: 32, 100: 16, 1000: 4 };
 
 interface Settings {
   readonly mode: 'full' | 'quick';
+  /** The batch sizes measured: all of BATCH_SIZES unless --sizes names some. */
+  readonly sizes: readonly number[];
   readonly users: number;
   readonly seed: number;
   readonly reps: number;
@@ -123,6 +125,7 @@ function parseSettings(): Settings {
       profile: { type: 'string' },
       users: { type: 'string' },
       reps: { type: 'string' },
+      sizes: { type: 'string' },
       'rate-mode': { type: 'string', default: 'paced' },
       'profile-seconds': { type: 'string', default: '10' },
       'profile-n': { type: 'string', default: '100' },
@@ -133,8 +136,13 @@ function parseSettings(): Settings {
   });
   const quick = values.quick ?? false;
   const rateMode = values['rate-mode'] === 'autocannon' ? 'autocannon' : 'paced';
+  const sizes = values.sizes ? values.sizes.split(',').map(Number) : [...BATCH_SIZES];
+  for (const n of sizes) {
+    if (!BATCH_SIZES.includes(n as (typeof BATCH_SIZES)[number])) throw new Error(`--sizes takes some of ${BATCH_SIZES.join(', ')}`);
+  }
   return {
     mode: quick ? 'quick' : 'full',
+    sizes,
     users: Number(values.users ?? 10_000),
     seed: DEFAULT_SEED,
     reps: Number(values.reps ?? (quick ? 1 : 5)),
@@ -385,7 +393,7 @@ class Bench {
     };
     const probes: ProbeResult[] = [];
     try {
-      for (const n of BATCH_SIZES) {
+      for (const n of this.settings.sizes) {
         const body = this.bodies[n]![0]!;
         const reference = await post(this.servers.get('L2')!.port, body);
         const differences: string[] = [];
@@ -495,7 +503,7 @@ class Bench {
       await this.load({ ...this.readSpec(target, 10), seconds: this.settings.serverWarmupSeconds });
     }
     log('calibrating: warm-up, then saturation, per target and batch size');
-    for (const n of BATCH_SIZES) {
+    for (const n of this.settings.sizes) {
       for (const target of this.targets) {
         const saturated = await this.calibrate(target, n);
         cells.push({ target: target.key, n, connections: CONNECTIONS[n] ?? 16, offeredRate: saturated / 2, reps: [] });
@@ -504,7 +512,7 @@ class Bench {
     for (let rep = 1; rep <= this.settings.reps; rep++) {
       // Rotate the order each repetition so no target always follows the same neighbour.
       const order = this.targets.map((_, i, all) => all[(i + rep - 1) % all.length]!);
-      for (const n of BATCH_SIZES) {
+      for (const n of this.settings.sizes) {
         for (const target of order) {
           const cell = cells.find((c) => c.target === target.key && c.n === n)!;
           cell.reps.push(await this.measure(target, n, rep, cell.offeredRate * 2));
@@ -648,6 +656,7 @@ class Bench {
         writeSeconds: s.writeSeconds,
         writeConnections: s.writeConnections,
         batchesPerSize: s.variants,
+        sizes: s.sizes,
       },
       dataset: this.dataset,
       targets: this.targets.map(({ key, label }) => ({ key, label })),
@@ -663,7 +672,10 @@ const MARK_END = '<!-- bench:results:end -->';
 
 function publish(results: BenchResults): void {
   mkdirSync(resultsDir, { recursive: true });
-  const name = results.mode === 'full' ? 'latest' : 'quick';
+  // A run of some batch sizes only (--sizes) is kept apart and never becomes the published table.
+  const sizes = (results.settings as { sizes?: readonly number[] }).sizes ?? BATCH_SIZES;
+  const partial = sizes.length < BATCH_SIZES.length;
+  const name = partial ? `${results.mode}-n${sizes.join('-')}` : results.mode === 'full' ? 'latest' : 'quick';
   const markdown = renderMarkdown(results);
   const files = [path.join(resultsDir, `${name}.json`), path.join(resultsDir, `${name}.md`)];
   writeFileSync(files[0]!, `${JSON.stringify(results, null, 2)}\n`);
@@ -675,7 +687,7 @@ function publish(results: BenchResults): void {
     log('biome is not available: results written unformatted');
   }
   const doc = path.join(projectRoot, 'BENCHMARKS.md');
-  if (results.mode === 'full' && existsSync(doc)) {
+  if (results.mode === 'full' && !partial && existsSync(doc)) {
     const text = readFileSync(doc, 'utf8');
     const start = text.indexOf(MARK_START);
     const end = text.indexOf(MARK_END);

@@ -169,7 +169,7 @@ export interface HistoryPage {
 }
 
 const EVENT_COLUMNS =
-  'id, user_id, consent_version, type, policy_version, purpose_key, choice_group, business_id, setting, previous_value, new_value, actor, channel, occurred_at, request_id, idempotency_key';
+  'id, user_id, consent_version, type, policy_version, purpose_key, choice_group, business_id, setting, previous_value, carried_from, new_value, actor, channel, occurred_at, request_id, idempotency_key';
 
 const nullableString = (value: unknown): string | null => (value == null ? null : String(value));
 
@@ -185,13 +185,14 @@ function toEventRow(r: RawRow): ConsentEventRow {
     businessId: nullableString(r.business_id),
     setting: nullableString(r.setting),
     previousValue: nullableString(r.previous_value),
+    carriedFrom: nullableString(r.carried_from),
     newValue: r.new_value as string,
     actor: r.actor as string,
     channel: r.channel as string,
     occurredAt: asDate(r.occurred_at),
     requestId: r.request_id as string,
     idempotencyKey: nullableString(r.idempotency_key),
-  } as ConsentEventRow;
+  };
 }
 
 /**
