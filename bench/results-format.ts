@@ -66,6 +66,7 @@ export interface WriteResult {
   readonly load: LoadResult;
   readonly serverCpu: number;
   readonly databaseCpu: number | null;
+  /** Writes (distinct user and consent version) in the ledger; the names predate events per write varying. */
   readonly ledgerRowsBefore: number;
   readonly ledgerRowsAfter: number;
   readonly ledgerMatches: boolean;
@@ -179,7 +180,7 @@ export function renderMarkdown(results: BenchResults): string {
   if (results.writes.length > 0) {
     lines.push('**Write path**: `updateConsent` toggling `business.marketing`, each request for a distinct user with their own token', '');
     lines.push(
-      '| database | writers | changes/s | p50 ms | p99 ms | accepted changes | ledger rows added | ledger = changes | errors | server CPU |',
+      '| database | writers | changes/s | p50 ms | p99 ms | accepted changes | ledger writes added | ledger = changes | errors | server CPU |',
       '|---|---|---|---|---|---|---|---|---|---|',
     );
     for (const w of results.writes) {
