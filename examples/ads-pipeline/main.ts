@@ -5,7 +5,7 @@
  *
  * Environment: CONSENT_URL (default http://127.0.0.1:4001/graphql),
  * CONSENT_TOKEN (a consent:read bearer token, required), NATS_URL (default
- * nats://127.0.0.1:4222), CONSENT_STREAM (default CONSENT_CHANGES),
+ * nats://127.0.0.1:4222; several comma-separated), CONSENT_STREAM (default CONSENT_CHANGES),
  * CONSENT_SUBJECTS (default consent.changes.>), CONSUMER (default ads-pipeline).
  */
 import { AdsPipeline } from './pipeline.js';
@@ -22,7 +22,9 @@ const env = (name: string, fallback?: string): string => {
 
 const pipeline = new AdsPipeline({
   subgraph: new ConsentSubgraph(env('CONSENT_URL', 'http://127.0.0.1:4001/graphql'), env('CONSENT_TOKEN')),
-  natsServers: env('NATS_URL', 'nats://127.0.0.1:4222'),
+  natsServers: env('NATS_URL', 'nats://127.0.0.1:4222')
+    .split(',')
+    .map((s) => s.trim()),
   stream: env('CONSENT_STREAM', 'CONSENT_CHANGES'),
   filterSubject: env('CONSENT_SUBJECTS', 'consent.changes.>'),
   consumer: env('CONSUMER', 'ads-pipeline'),
