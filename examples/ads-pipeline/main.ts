@@ -29,10 +29,10 @@ const pipeline = new AdsPipeline({
   filterSubject: env('CONSENT_SUBJECTS', 'consent.changes.>'),
   consumer: env('CONSUMER', 'ads-pipeline'),
   log: (message) => console.log(message),
-  onApplied: (change, outcome) => {
+  onApplied: (change, outcome, source) => {
     if (outcome !== 'applied') return;
     const state = pipeline.audience.isOptedOut(change.userId) ? 'opted out of' : 'allows';
-    console.log(`${change.userId} ${state} ads (change ${change.id}, consent version ${change.consentVersion})`);
+    console.log(`${change.userId} ${state} ads (change ${change.id} from the ${source}, consent version ${change.consentVersion})`);
   },
 });
 

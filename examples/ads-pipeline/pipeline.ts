@@ -35,7 +35,7 @@ export interface AdsPipelineOptions {
   /** The durable consumer's name and the name acknowledged to the subgraph, e.g. `ads-pipeline`. */
   readonly consumer: string;
   readonly log?: (message: string) => void;
-  readonly onApplied?: (change: ConsentChangeMessage, outcome: ApplyOutcome) => void;
+  readonly onApplied?: (change: ConsentChangeMessage, outcome: ApplyOutcome, source: 'feed' | 'stream') => void;
   readonly onAcknowledged?: (cursor: string) => void;
 }
 
@@ -77,7 +77,7 @@ export class AdsPipeline {
     let count = 0;
     for (let after: string | null = null; ; ) {
       const page = await this.options.subgraph.changesAfter(after);
-      for (const change of page.changes) this.apply(change);
+      for (const change of page.changes) this.apply(change, 'feed');
       count += page.changes.length;
       after = page.changes.at(-1)?.cursor ?? after;
       if (!page.hasNextPage) return count;
@@ -110,7 +110,7 @@ export class AdsPipeline {
     try {
       for await (const message of messages) {
         // Throws on a body it cannot read: the message stays unacked and is redelivered to the next run.
-        this.apply(parseConsentChange(message.json()));
+        this.apply(parseConsentChange(message.json()), 'stream');
         message.ack();
       }
     } finally {
@@ -118,10 +118,10 @@ export class AdsPipeline {
     }
   }
 
-  private apply(change: ConsentChangeMessage): void {
+  private apply(change: ConsentChangeMessage, source: 'feed' | 'stream'): void {
     const outcome = this.audience.apply(change);
     this.applied = change.cursor;
-    this.options.onApplied?.(change, outcome);
+    this.options.onApplied?.(change, outcome, source);
     this.acknowledging ??= this.acknowledgeProgress().finally(() => {
       this.acknowledging = null;
     });

@@ -85,22 +85,22 @@ describe('the ads pipeline on JetStream', () => {
       msgID: id ?? (typeof change === 'string' ? randomBytes(4).toString('hex') : change.id),
     });
 
-  const pipeline = (subgraph: RecordingSubgraph, seen: [string, ApplyOutcome][], onApplied: () => void = () => {}) =>
+  const pipeline = (subgraph: RecordingSubgraph, seen: [string, ApplyOutcome, string][], onApplied: () => void = () => {}) =>
     new AdsPipeline({
       subgraph,
       natsServers: NATS_URL,
       stream,
       filterSubject: `${prefix}.>`,
       consumer: 'ads-pipeline',
-      onApplied: (change, outcome) => {
-        seen.push([change.id, outcome]);
+      onApplied: (change, outcome, source) => {
+        seen.push([change.id, outcome, source]);
         onApplied();
       },
     });
 
   it('applies an opt-out from the stream, acks it to JetStream and acknowledges its cursor to the subgraph', async () => {
     const subgraph = new RecordingSubgraph();
-    const seen: [string, ApplyOutcome][] = [];
+    const seen: [string, ApplyOutcome, string][] = [];
     const listeners: (() => void)[] = [];
     const first = pipeline(subgraph, seen, () => {
       for (const l of listeners) l();
@@ -131,7 +131,7 @@ describe('the ads pipeline on JetStream', () => {
     await publish(optOut(2, 'user-2'));
     // The restarted pipeline's memory is empty: it catches up from the feed, which holds both changes.
     const subgraph = new RecordingSubgraph([optOut(1, 'user-1'), optOut(2, 'user-2')]);
-    const seen: [string, ApplyOutcome][] = [];
+    const seen: [string, ApplyOutcome, string][] = [];
     const listeners: (() => void)[] = [];
     const second = pipeline(subgraph, seen, () => {
       for (const l of listeners) l();
@@ -145,9 +145,9 @@ describe('the ads pipeline on JetStream', () => {
       );
       // Change 1 was acked by the first run and is not delivered again; change 2 was, and is a duplicate of the catch-up.
       expect(seen).toEqual([
-        ['1', 'applied'],
-        ['2', 'applied'],
-        ['2', 'duplicate'],
+        ['1', 'applied', 'feed'],
+        ['2', 'applied', 'feed'],
+        ['2', 'duplicate', 'stream'],
       ]);
       expect(second.audience.optedOut().sort()).toEqual(['user-1', 'user-2']);
     } finally {
