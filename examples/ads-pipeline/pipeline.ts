@@ -58,7 +58,8 @@ export class AdsPipeline {
   async start(): Promise<void> {
     const caughtUp = await this.catchUp();
     this.log(`caught up from the GraphQL feed: ${caughtUp} changes, ${this.audience.optedOut().length} users opted out of ads`);
-    this.nats = await connect({ servers: this.options.natsServers, name: this.options.consumer });
+    // Keep reconnecting through a NATS outage: the durable consumer continues where it was.
+    this.nats = await connect({ servers: this.options.natsServers, name: this.options.consumer, maxReconnectAttempts: -1 });
     this.messages = await this.subscribe(this.nats);
     this.following = this.follow(this.messages);
     // Reported here; whoever awaits `following` still sees the rejection.
@@ -113,6 +114,7 @@ export class AdsPipeline {
         this.apply(parseConsentChange(message.json()), 'stream');
         message.ack();
       }
+      if (!this.stopped) throw new Error('the stream stopped delivering (the NATS connection closed)');
     } finally {
       await messages.close();
     }
