@@ -16,11 +16,18 @@ if (!postgresUrl) {
   );
 }
 
+// Publishing to NATS JetStream is tested when TEST_NATS_URL names a server (CI starts one).
+const natsUrl = process.env.TEST_NATS_URL;
+if (!natsUrl) {
+  console.warn('[vitest] TEST_NATS_URL is not set: the NATS publishing tests (*.nats.test.ts) are not part of this run.');
+}
+
 const integration = (name: string, env: Record<string, string>) => ({
   resolve,
   test: {
     name,
     include: ['test/integration/**/*.test.ts'],
+    exclude: natsUrl ? [] : ['test/integration/**/*.nats.test.ts'],
     env,
     testTimeout: 30_000,
     hookTimeout: 60_000,
