@@ -11,6 +11,7 @@ import {
   ApolloServerPluginLandingPageProductionDefault,
 } from '@apollo/server/plugin/landingPage/default';
 import { MikroORM } from '@mikro-orm/core';
+import type { AbstractSqlConnection as SqlConnection } from '@mikro-orm/knex';
 import type { GraphQLFormattedError } from 'graphql';
 import { jwksProblem } from './auth/jwks-probe.js';
 import { createTokenVerifier } from './auth/token-verifier.js';
@@ -31,7 +32,11 @@ import { gracefulServer } from './http/graceful-close.js';
 import { createCorsHandler } from './http/cors.js';
 import { gatewaySecretMatcher } from './http/gateway-secret.js';
 import { createSafelist } from './http/persisted-documents.js';
-import { createHttpHandler } from './http/server.js';
+import { createHttpHandler, sendMetrics } from './http/server.js';
+import { createLogger, type Logger, OrmLogAdapter } from './observability/logger.js';
+import { Metrics, type PoolStats } from './observability/metrics.js';
+import { RequestObserver } from './observability/request-observer.js';
+import { Tracing } from './observability/tracing.js';
 import { ensureInitialPolicy } from './services/initial-policy.js';
 import { PolicyCatalog } from './services/policy-catalog.js';
 import { PolicyService } from './services/policy.service.js';
@@ -41,7 +46,8 @@ export interface AppDeps {
   readonly clock?: () => Date;
   /** Sees every SQL statement; tests count them. */
   readonly onQuery?: (sql: string) => void;
-  readonly log?: (message: string, error?: unknown) => void;
+  /** Where logs go; by default a JSON-lines logger on stdout at LOG_LEVEL. */
+  readonly logger?: Logger;
   /** Leaves the request limits out: only the benchmark uses it, to measure what they cost. */
   readonly withoutRequestLimits?: boolean;
 }
@@ -50,6 +56,8 @@ export interface App {
   readonly orm: MikroORM;
   readonly catalog: PolicyCatalog;
   readonly httpServer: Server;
+  /** Serves /metrics alone when METRICS_PORT is set. */
+  readonly metricsServer: Server | null;
   /** Starts listening; resolves to the GraphQL URL. */
   listen(port?: number, host?: string): Promise<string>;
   /**
@@ -64,10 +72,23 @@ const IDEMPOTENCY_SWEEP_INTERVAL_MS = 5 * 60 * 1000;
 
 export async function createApp(config: Config, deps: AppDeps = {}): Promise<App> {
   const clock = deps.clock ?? (() => new Date());
-  const log = deps.log ?? ((message: string, error?: unknown) => console.error(message, error ?? ''));
+  const logger = deps.logger ?? createLogger(config.observability.logLevel);
+  // Background work (policy refresh, notifications, shutdown) reports through the same logger.
+  const log = (message: string, error?: unknown) => (error === undefined ? logger.warn(message) : logger.error({ err: error }, message));
+  const tracing = config.observability.tracing ? new Tracing(config.observability.tracing, config.database.dialect) : null;
+  const onQuery = deps.onQuery;
+  const loggerFactory = OrmLogAdapter.factory(
+    logger,
+    onQuery || tracing
+      ? (sql, took, tally) => {
+          onQuery?.(sql);
+          tracing?.statement(tally, sql, took);
+        }
+      : null,
+  );
 
   await checkDatabase(config.database);
-  const orm = await MikroORM.init(ormOptions(config.database, { onQuery: deps.onQuery }));
+  const orm = await MikroORM.init(ormOptions(config.database, { loggerFactory }));
   try {
     if (config.migrateOnStart) await orm.getMigrator().up();
     await ensureInitialPolicy(orm);
@@ -92,9 +113,19 @@ export async function createApp(config: Config, deps: AppDeps = {}): Promise<App
   const schema = await buildConsentSchema({ catalog, consents, policies: new PolicyService(catalog) });
 
   const limited = !deps.withoutRequestLimits;
+  const metrics = config.observability.metrics.enabled
+    ? new Metrics(
+        config.database.dialect === 'postgresql'
+          ? (): PoolStats | undefined => (orm.em.getConnection() as SqlConnection).getKnex().client.pool
+          : null,
+      )
+    : null;
+  const observer = new RequestObserver({ logger, metrics, tracing });
+
   const apollo = new ApolloServer<RequestContext>({
     schema,
     introspection: config.introspection,
+    logger: logger.child({ component: 'apollo' }),
     includeStacktraceInErrorResponses: !config.production,
     // main.ts owns the signals and closes HTTP, Apollo and the database in order.
     stopOnTerminationSignals: false,
@@ -106,6 +137,7 @@ export async function createApp(config: Config, deps: AppDeps = {}): Promise<App
     // No "Did you mean ...?" in production: the schema is not published there.
     hideSchemaDetailsFromClientErrors: config.production,
     plugins: [
+      observer.plugin(),
       nulFreeVariablesPlugin(),
       ...(limited ? [requestLimitsPlugin(config.limits)] : []),
       // Answers are per-user and never cached; the plugin would instrument every field.
@@ -114,15 +146,14 @@ export async function createApp(config: Config, deps: AppDeps = {}): Promise<App
         ? ApolloServerPluginLandingPageProductionDefault({ footer: false })
         : ApolloServerPluginLandingPageLocalDefault({ footer: false, embed: true }),
     ],
+    // Unexpected failures reach clients only as a code (the observer logs them, with the request id).
     formatError: (formatted: GraphQLFormattedError, error: unknown): GraphQLFormattedError => {
       const coded = withCatalogueCode(formatted, error);
       const masked = maskUnexpected(coded, config.production);
       if (masked === coded) return masked;
       if (isDatabaseUnavailable(error)) {
-        log('database unavailable', error);
         return { ...masked, message: REQUEST_ERROR_CODES.DATABASE_UNAVAILABLE, extensions: { code: 'DATABASE_UNAVAILABLE' } };
       }
-      log('internal error', error);
       return masked;
     },
   });
@@ -139,6 +170,8 @@ export async function createApp(config: Config, deps: AppDeps = {}): Promise<App
     apollo,
     context,
     authenticate: await createTokenVerifier(config.jwt),
+    observe: (req, res, path) => observer.begin(req, res, path),
+    metrics: metrics && config.observability.metrics.port === null ? () => metrics.render() : null,
     maxBodyBytes: config.maxBodyBytes,
     ready: async () => !graceful.closing && (await acceptsWrites(orm, config.database.dialect)),
     cors: createCorsHandler(config.corsOrigins),
@@ -150,7 +183,7 @@ export async function createApp(config: Config, deps: AppDeps = {}): Promise<App
   });
   const httpServer = createServer((req, res) => {
     handler(req, res).catch((error: unknown) => {
-      log('request failed', error);
+      logger.error({ err: error, requestId: res.getHeader('x-request-id') }, 'request failed');
       if (!res.headersSent) res.writeHead(500, { 'content-type': 'application/json' });
       res.end(
         JSON.stringify({
@@ -161,34 +194,65 @@ export async function createApp(config: Config, deps: AppDeps = {}): Promise<App
   });
   const graceful = gracefulServer(httpServer);
 
+  const metricsServer =
+    metrics && config.observability.metrics.port !== null
+      ? createServer((req, res) => {
+          if (new URL(req.url ?? '/', 'http://localhost').pathname !== '/metrics') {
+            res.writeHead(404).end();
+            return;
+          }
+          metrics.render().then(
+            (rendered) => sendMetrics(res, rendered),
+            (error: unknown) => {
+              logger.error({ err: error }, 'metrics failed');
+              res.writeHead(500).end();
+            },
+          );
+        })
+      : null;
+
   return {
     orm,
     catalog,
     httpServer,
-    listen: (port = config.port, host = config.host) =>
-      new Promise((resolve, reject) => {
-        httpServer.once('error', (error: NodeJS.ErrnoException) => reject(listenError(error, port, host)));
-        httpServer.listen(port, host, () => {
-          const address = httpServer.address() as AddressInfo;
-          const shownHost = address.family === 'IPv6' ? `[${address.address}]` : address.address;
-          resolve(`http://${shownHost}:${address.port}/graphql`);
-        });
-      }),
+    metricsServer,
+    listen: async (port = config.port, host = config.host) => {
+      const url = await listenOn(httpServer, port, host);
+      if (metricsServer) await listenOn(metricsServer, config.observability.metrics.port ?? 0, host, 'METRICS_PORT');
+      return `${url}/graphql`;
+    },
     close: async () => {
       const { cut } = await graceful.close(config.shutdownTimeoutSeconds * 1000);
       if (cut > 0) log(`SHUTDOWN_TIMEOUT_SECONDS (${config.shutdownTimeoutSeconds}) passed: ${cut} request(s) cut`);
       catalog.stop();
       idempotencyKeys.stop();
       await publications?.stop();
+      if (metricsServer) await new Promise<void>((resolve) => metricsServer.close(() => resolve()).closeAllConnections());
       await apollo.stop();
       await orm.close();
+      await tracing?.shutdown();
     },
   };
 }
 
-function listenError(error: NodeJS.ErrnoException, port: number, host: string): Error {
-  if (error.code === 'EADDRINUSE') return new StartupError(`PORT ${port} is already in use on ${host}: stop the other process or set PORT`);
-  if (error.code === 'EACCES') return new StartupError(`PORT ${port} on ${host} needs privileges this process lacks: set PORT above 1023`);
+function listenOn(server: Server, port: number, host: string, variable = 'PORT'): Promise<string> {
+  return new Promise((resolve, reject) => {
+    server.once('error', (error: NodeJS.ErrnoException) => reject(listenError(error, port, host, variable)));
+    server.listen(port, host, () => {
+      const address = server.address() as AddressInfo;
+      const shownHost = address.family === 'IPv6' ? `[${address.address}]` : address.address;
+      resolve(`http://${shownHost}:${address.port}`);
+    });
+  });
+}
+
+function listenError(error: NodeJS.ErrnoException, port: number, host: string, variable: string): Error {
+  if (error.code === 'EADDRINUSE') {
+    return new StartupError(`${variable} ${port} is already in use on ${host}: stop the other process or set ${variable}`);
+  }
+  if (error.code === 'EACCES') {
+    return new StartupError(`${variable} ${port} on ${host} needs privileges this process lacks: set ${variable} above 1023`);
+  }
   if (error.code === 'EADDRNOTAVAIL' || error.code === 'ENOTFOUND') {
     return new StartupError(`HOST ${host} is not an address of this machine (${error.code})`);
   }

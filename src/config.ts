@@ -82,7 +82,36 @@ export interface Config {
   readonly gatewaySecret: { readonly header: string; readonly value: string } | null;
   /** Browser origins allowed to call (CORS): exact origins, `scheme://host:*`, or `*`. */
   readonly corsOrigins: readonly string[];
+  readonly observability: ObservabilityConfig;
 }
+
+export type LogLevel = 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent';
+
+export interface ObservabilityConfig {
+  readonly logLevel: LogLevel;
+  /** Whether to keep Prometheus metrics; `port` null serves them at /metrics on the GraphQL port. */
+  readonly metrics: { readonly enabled: boolean; readonly port: number | null };
+  /** OpenTelemetry tracing, on only when the standard OTEL_* variables ask for it. */
+  readonly tracing: TracingConfig | null;
+}
+
+export interface TracingConfig {
+  readonly exporter: 'otlp' | 'console';
+  /** The OTLP/HTTP (JSON) traces URL. */
+  readonly url: string;
+  /** OTEL_TRACES_SAMPLER and its ratio argument. */
+  readonly sampler: { readonly name: TraceSampler; readonly ratio: number };
+}
+
+export const TRACE_SAMPLERS = [
+  'parentbased_always_on',
+  'parentbased_always_off',
+  'parentbased_traceidratio',
+  'always_on',
+  'always_off',
+  'traceidratio',
+] as const;
+export type TraceSampler = (typeof TRACE_SAMPLERS)[number];
 
 export type Env = Readonly<Record<string, string | undefined>>;
 
@@ -277,6 +306,7 @@ export function parseConfig(env: Env): Config {
     persistedDocuments,
     gatewaySecret: gatewaySecretValue === undefined ? null : { header: gatewaySecretHeader, value: gatewaySecretValue },
     corsOrigins,
+    observability: parseObservability(value, flag, problems),
   };
   if (problems.length > 0) throw new ConfigError(problems);
   return config;
@@ -314,4 +344,66 @@ function readPersistedDocuments(file: string, problems: string[]): ReadonlyMap<s
     return null;
   }
   return documents;
+}
+
+const LOG_LEVELS: readonly LogLevel[] = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'];
+
+/**
+ * Logs, metrics and tracing. Tracing follows the OpenTelemetry environment
+ * variables: it is on when an exporter or an OTLP endpoint is named, off by
+ * default and with OTEL_SDK_DISABLED. The exporter itself still reads the
+ * standard OTEL_EXPORTER_OTLP_HEADERS/TIMEOUT/COMPRESSION, and the resource's
+ * OTEL_SERVICE_NAME and OTEL_RESOURCE_ATTRIBUTES.
+ */
+function parseObservability(
+  value: (name: string) => string | undefined,
+  flag: (name: string, fallback: boolean) => boolean,
+  problems: string[],
+): ObservabilityConfig {
+  const level = (value('LOG_LEVEL') ?? 'info').toLowerCase();
+  if (!LOG_LEVELS.includes(level as LogLevel)) problems.push(`LOG_LEVEL must be one of ${LOG_LEVELS.join(', ')}, got "${level}"`);
+
+  const metricsEnabled = flag('METRICS', true);
+  const rawPort = value('METRICS_PORT');
+  let metricsPort: number | null = null;
+  if (rawPort !== undefined) {
+    metricsPort = Number(rawPort);
+    if (!Number.isInteger(metricsPort) || metricsPort < 0 || metricsPort > 65535) {
+      problems.push(`METRICS_PORT must be a whole number from 0 to 65535, got "${rawPort}"`);
+      metricsPort = null;
+    }
+  }
+
+  const exporterName = value('OTEL_TRACES_EXPORTER')?.toLowerCase();
+  const tracesEndpoint = value('OTEL_EXPORTER_OTLP_TRACES_ENDPOINT');
+  const endpoint = value('OTEL_EXPORTER_OTLP_ENDPOINT');
+  let tracing: TracingConfig | null = null;
+  const wanted = exporterName !== undefined ? exporterName !== 'none' : tracesEndpoint !== undefined || endpoint !== undefined;
+  if (wanted && !flag('OTEL_SDK_DISABLED', false)) {
+    if (exporterName !== undefined && exporterName !== 'otlp' && exporterName !== 'console') {
+      problems.push(`OTEL_TRACES_EXPORTER must be otlp, console or none, got "${exporterName}"`);
+    }
+    const protocol = value('OTEL_EXPORTER_OTLP_TRACES_PROTOCOL') ?? value('OTEL_EXPORTER_OTLP_PROTOCOL') ?? 'http/json';
+    if (protocol !== 'http/json') {
+      problems.push(`OTEL_EXPORTER_OTLP_PROTOCOL must be http/json (the exporter built in), got "${protocol}"`);
+    }
+    const url = tracesEndpoint ?? (endpoint ? `${endpoint.replace(/\/+$/, '')}/v1/traces` : 'http://localhost:4318/v1/traces');
+    if (!/^https?:\/\//.test(url)) problems.push(`the OTLP endpoint must be an http(s) URL, got "${url}"`);
+    const sampler = (value('OTEL_TRACES_SAMPLER') ?? 'parentbased_always_on').toLowerCase() as TraceSampler;
+    if (!TRACE_SAMPLERS.includes(sampler))
+      problems.push(`OTEL_TRACES_SAMPLER must be one of ${TRACE_SAMPLERS.join(', ')}, got "${sampler}"`);
+    const rawRatio = value('OTEL_TRACES_SAMPLER_ARG');
+    const ratio = rawRatio === undefined ? 1 : Number(rawRatio);
+    if (!(ratio >= 0 && ratio <= 1)) problems.push(`OTEL_TRACES_SAMPLER_ARG must be a ratio from 0 to 1, got "${rawRatio}"`);
+    tracing = {
+      exporter: exporterName === 'console' ? 'console' : 'otlp',
+      url,
+      sampler: { name: sampler, ratio },
+    };
+  }
+  return {
+    logLevel: level as LogLevel,
+    metrics: { enabled: metricsEnabled, port: metricsPort },
+    tracing,
+  };
 }

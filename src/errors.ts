@@ -79,6 +79,11 @@ export const unauthenticated = (): GraphQLError =>
 
 export const forbidden = (what: string): GraphQLError => requestError('FORBIDDEN', `Not allowed: ${what}.`);
 
+/** Whether a code is one clients are meant to see; anything else is an unexpected failure. */
+export function isClientFacing(code: unknown): boolean {
+  return typeof code === 'string' && CLIENT_FACING.has(code);
+}
+
 /**
  * Apollo files every validation rule's error under GRAPHQL_VALIDATION_FAILED,
  * and graphql-js's token limit (enforced while parsing) under
@@ -108,8 +113,7 @@ export function withCatalogueCode(formatted: GraphQLFormattedError, error: unkno
  * different object, so the caller knows to log the original).
  */
 export function maskUnexpected(formatted: GraphQLFormattedError, production: boolean): GraphQLFormattedError {
-  const code = formatted.extensions?.code;
-  if (typeof code === 'string' && CLIENT_FACING.has(code)) return formatted;
+  if (isClientFacing(formatted.extensions?.code)) return formatted;
   return {
     message: production ? 'Internal server error.' : formatted.message,
     path: formatted.path,

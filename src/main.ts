@@ -1,14 +1,17 @@
 import 'reflect-metadata';
 import type { App } from './app.js';
+import type { Logger } from './observability/logger.js';
 import { type Config, ConfigError, DEVELOPMENT_JWT_SECRET, parseConfig, StartupError } from './config.js';
 
-async function start(): Promise<{ config: Config; app: App; url: string }> {
+async function start(): Promise<{ config: Config; app: App; url: string; logger: Logger }> {
   const config = parseConfig(process.env);
   // Loaded only once the configuration is known to be good, so a bad variable is reported in a moment.
   const { createApp } = await import('./app.js');
-  const app = await createApp(config);
+  const { createLogger } = await import('./observability/logger.js');
+  const logger = createLogger(config.observability.logLevel);
+  const app = await createApp(config, { logger });
   try {
-    return { config, app, url: await app.listen() };
+    return { config, app, url: await app.listen(), logger };
   } catch (error) {
     await app.close();
     throw error;
@@ -22,9 +25,13 @@ function refuseToStart(error: unknown): never {
   process.exit(1);
 }
 
-const { config, app, url } = await start().catch(refuseToStart);
+const { config, app, url, logger } = await start().catch(refuseToStart);
 const where = config.database.dialect === 'sqlite' ? `SQLite ${config.database.path}` : 'PostgreSQL';
-console.log(`Consent subgraph ready at ${url} (${where})`);
+const metrics = app.metricsServer?.address() ?? (config.observability.metrics.enabled ? '/metrics' : 'off');
+logger.info(
+  { url, database: where, metrics, tracing: config.observability.tracing !== null },
+  `Consent subgraph ready at ${url} (${where})`,
+);
 if (config.jwt.key.kind === 'secret' && config.jwt.key.secret === DEVELOPMENT_JWT_SECRET) {
   console.log('Development tokens: npm run token -- --sub user-1   (paste as "Authorization: Bearer <token>" in Sandbox)');
 }
@@ -34,11 +41,11 @@ for (const signal of ['SIGINT', 'SIGTERM'] as const) {
   process.on(signal, () => {
     if (stopping) return;
     stopping = true;
-    console.log(`${signal}: draining requests and closing the database`);
+    logger.info(`${signal}: draining requests and closing the database`);
     app.close().then(
       () => process.exit(0),
       (error: unknown) => {
-        console.error(error);
+        logger.error({ err: error }, 'shutdown failed');
         process.exit(1);
       },
     );

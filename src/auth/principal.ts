@@ -32,3 +32,12 @@ export function mayWriteConsent(p: Principal): boolean {
 export function mayPublishPolicy(p: Principal): boolean {
   return p.scopes.has(SCOPE_ADMIN);
 }
+
+export type PrincipalKind = 'anonymous' | 'user' | 'service' | 'admin';
+
+/** What kind of caller this is, for logs and metrics: never who (a user id is personal data). */
+export function principalKind(p: Principal | null): PrincipalKind {
+  if (p === null) return 'anonymous';
+  if (p.scopes.has(SCOPE_ADMIN)) return 'admin';
+  return p.scopes.has(SCOPE_READ) ? 'service' : 'user';
+}

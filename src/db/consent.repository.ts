@@ -3,6 +3,7 @@
  * any number of users. These are what the request loaders call.
  */
 import type { EntityManager } from '@mikro-orm/core';
+import type { AbstractSqlConnection } from '@mikro-orm/knex';
 import type { BusinessPreference, ConsentState } from '../domain/decision.js';
 import type { BusinessPreferenceRow } from './entities/business-preference.entity.js';
 import type { ConsentChoiceRow } from './entities/consent-choice.entity.js';
@@ -82,11 +83,16 @@ function groupByUser<T extends { userId: string }>(rows: readonly T[]): Map<stri
 }
 
 export async function loadConsents(em: EntityManager, userIds: readonly string[]): Promise<Map<string, StoredConsent>> {
-  const connection = em.getConnection();
+  const connection = em.getConnection() as AbstractSqlConnection;
+  // The request's logger context goes with each statement: the request's statement count includes them.
+  const logged = em.getLoggerContext();
   const subjects = (
     (await connection.execute(
       `select user_id, version, policy_version, accepted_at from consent_subject where user_id in (${placeholders(userIds.length)})`,
       [...userIds],
+      'all',
+      undefined,
+      logged,
     )) as RawRow[]
   ).map(
     (r): SubjectFields => ({
@@ -104,6 +110,9 @@ export async function loadConsents(em: EntityManager, userIds: readonly string[]
           (await connection.execute(
             `select user_id, purpose_key, policy_version, granted, source, decided_at, carried_from, grant_not_carried_from from consent_choice where user_id in (${placeholders(accepted.length)})`,
             accepted,
+            'all',
+            undefined,
+            logged,
           )) as RawRow[]
         ).map(
           (r): ChoiceFields => ({
@@ -133,12 +142,13 @@ export const NEVER_SEEN = (userId: string): StoredConsent => ({
 });
 
 export async function loadBusinessPreferences(em: EntityManager, userIds: readonly string[]): Promise<Map<string, BusinessPreference[]>> {
-  const rows = (await em
-    .getConnection()
-    .execute(
-      `select user_id, business_id, blocked, transactional, marketing, updated_at, policy_version from business_messaging_preference where user_id in (${placeholders(userIds.length)}) order by business_id`,
-      [...userIds],
-    )) as RawRow[];
+  const rows = (await (em.getConnection() as AbstractSqlConnection).execute(
+    `select user_id, business_id, blocked, transactional, marketing, updated_at, policy_version from business_messaging_preference where user_id in (${placeholders(userIds.length)}) order by business_id`,
+    [...userIds],
+    'all',
+    undefined,
+    em.getLoggerContext(),
+  )) as RawRow[];
   const byUser = new Map<string, BusinessPreference[]>();
   for (const r of rows) {
     const preference: BusinessPreference = {

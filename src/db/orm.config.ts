@@ -5,7 +5,7 @@
  */
 import path from 'node:path';
 import { Migrator } from '@mikro-orm/migrations';
-import type { Options } from '@mikro-orm/core';
+import type { Logger, LoggerOptions, Options } from '@mikro-orm/core';
 import { LibSqlDriver } from '@mikro-orm/libsql';
 import { PostgreSqlDriver } from '@mikro-orm/postgresql';
 import type { DatabaseConfig } from '../config.js';
@@ -15,6 +15,8 @@ import { entities } from './entities/index.js';
 export interface OrmHooks {
   /** Called with the SQL of every statement; tests count statements with it. */
   readonly onQuery?: (sql: string) => void;
+  /** The app's logger for the ORM (see src/observability/logger.ts); replaces MikroORM's console logger. */
+  readonly loggerFactory?: (options: LoggerOptions) => Logger;
 }
 
 export const MIGRATIONS_TABLE = 'mikro_orm_migrations';
@@ -75,6 +77,10 @@ export function ormOptions(database: DatabaseConfig, hooks: OrmHooks = {}): Opti
     },
     // vitest and tsx cannot go through MikroORM's own import() of .ts files.
     dynamicImportProvider: (id: string) => import(id),
-    ...(hooks.onQuery ? { debug: ['query' as const], logger: (message: string) => hooks.onQuery?.(message) } : { debug: false }),
+    ...(hooks.loggerFactory
+      ? { loggerFactory: hooks.loggerFactory, debug: false }
+      : hooks.onQuery
+        ? { debug: ['query' as const], logger: (message: string) => hooks.onQuery?.(message) }
+        : { debug: false }),
   };
 }

@@ -13,15 +13,16 @@ import type { EntityManager } from '@mikro-orm/knex';
  */
 export async function inTransaction<T>(em: EntityManager, work: (tx: EntityManager) => Promise<T>): Promise<T> {
   const connection = em.getConnection('write');
-  const trx = await connection.begin();
+  const logged = em.getLoggerContext();
+  const trx = await connection.begin({ loggerContext: logged });
   const tx = em.fork({ clear: true });
   tx.setTransactionContext(trx);
   try {
     const result = await work(tx);
-    await connection.commit(trx);
+    await connection.commit(trx, undefined, logged);
     return result;
   } catch (error) {
-    await connection.rollback(trx);
+    await connection.rollback(trx, undefined, logged);
     throw error;
   }
 }

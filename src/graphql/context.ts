@@ -1,7 +1,7 @@
-import { randomUUID } from 'node:crypto';
 import type { MikroORM } from '@mikro-orm/core';
 import type { EntityManager } from '@mikro-orm/knex';
-import type { Principal } from '../auth/principal.js';
+import { type Principal, principalKind } from '../auth/principal.js';
+import type { RequestTally } from '../observability/request-tally.js';
 import type { PolicyCatalog } from '../services/policy-catalog.js';
 import { createLoaders, type Loaders } from './loaders.js';
 
@@ -11,6 +11,8 @@ export interface RequestContext {
   readonly em: EntityManager;
   readonly loaders: Loaders;
   readonly requestId: string;
+  /** What this request did, for its log line and metrics (decisions, writes, statements). */
+  readonly tally: RequestTally;
   /** One instant per request, so every decision in an answer agrees. */
   readonly now: Date;
 }
@@ -23,16 +25,13 @@ export interface ContextFactoryDeps {
 
 /** The one place a request's fork, loaders and principal are made. */
 export function createContextFactory(deps: ContextFactoryDeps) {
-  // The HTTP front has authenticated the caller and checked x-request-id.
-  return async (headers: { get(name: string): string | undefined }, principal: Principal | null): Promise<RequestContext> => {
+  // The HTTP front has authenticated the caller and settled the request id.
+  return async (principal: Principal | null, tally: RequestTally): Promise<RequestContext> => {
+    tally.principal = principalKind(principal);
+    if (tally.principal === 'service') tally.service = principal?.subject ?? null;
     // Both drivers (libsql, PostgreSQL) are SQL drivers: their EntityManager is knex's.
-    const em = deps.orm.em.fork() as EntityManager;
-    return {
-      principal,
-      em,
-      loaders: createLoaders(em, deps.catalog),
-      requestId: headers.get('x-request-id') ?? randomUUID(),
-      now: deps.clock(),
-    };
+    // The tally rides in the logger context, so the ORM logger counts this request's statements.
+    const em = deps.orm.em.fork({ loggerContext: { tally } }) as EntityManager;
+    return { principal, em, loaders: createLoaders(em, deps.catalog), requestId: tally.requestId, tally, now: deps.clock() };
   };
 }

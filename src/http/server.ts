@@ -10,13 +10,18 @@ import { HeaderMap, type ApolloServer } from '@apollo/server';
 import type { Principal } from '../auth/principal.js';
 import { RefusedRequest } from '../errors.js';
 import type { RequestContext } from '../graphql/context.js';
+import { REQUEST_ID, type RequestTally } from '../observability/request-tally.js';
 import type { GraphQLHttpRequest } from './persisted-documents.js';
 
 export interface HttpHandlerOptions {
   readonly apollo: ApolloServer<RequestContext>;
-  readonly context: (headers: HeaderMap, principal: Principal | null) => Promise<RequestContext>;
+  readonly context: (principal: Principal | null, tally: RequestTally) => Promise<RequestContext>;
   /** The Authorization header's principal, null when none was sent; throws RefusedRequest. */
   readonly authenticate: (authorization: string | undefined) => Promise<Principal | null>;
+  /** Starts observing a GraphQL request: request id, log line, metrics, spans. */
+  readonly observe: (req: IncomingMessage, res: ServerResponse, path: string) => RequestTally;
+  /** Prometheus text for GET /metrics; null when metrics are off or served on their own port. */
+  readonly metrics: (() => Promise<{ contentType: string; body: string }>) | null;
   readonly maxBodyBytes: number;
   /** Readiness: resolves when the database answers. */
   readonly ready: () => Promise<boolean>;
@@ -54,8 +59,10 @@ function sendJson(res: ServerResponse, status: number, body: unknown, headers: R
   res.end(text);
 }
 
-// Stored with every ledger event and echoed in logs: visible ASCII only, the column's length.
-const REQUEST_ID = /^[\x21-\x7e]{1,128}$/;
+export function sendMetrics(res: ServerResponse, metrics: { contentType: string; body: string }): void {
+  res.writeHead(200, { 'content-type': metrics.contentType, 'content-length': Buffer.byteLength(metrics.body) });
+  res.end(metrics.body);
+}
 
 export function createHttpHandler(options: HttpHandlerOptions) {
   return async (req: IncomingMessage, res: ServerResponse): Promise<void> => {
@@ -65,7 +72,9 @@ export function createHttpHandler(options: HttpHandlerOptions) {
       const ok = await options.ready().catch(() => false);
       return sendJson(res, ok ? 200 : 503, { status: ok ? 'ready' : 'database unavailable' });
     }
+    if (url.pathname === '/metrics' && options.metrics) return sendMetrics(res, await options.metrics());
     if (url.pathname !== '/graphql' && url.pathname !== '/') return sendJson(res, 404, { error: 'not found' });
+    const tally = options.observe(req, res, url.pathname);
 
     if (await options.cors(req, res)) return;
     // A preflight from an origin not on the list: answered, without the headers that would allow it.
@@ -94,12 +103,13 @@ export function createHttpHandler(options: HttpHandlerOptions) {
       if (options.safelist) request = options.safelist(request);
     } catch (error) {
       if (!(error instanceof RefusedRequest)) throw error;
+      tally.errorCodes.push(error.code);
       return sendJson(res, error.status, error.toBody(), error.headers);
     }
 
     const response = await options.apollo.executeHTTPGraphQLRequest({
       httpGraphQLRequest: { ...request, headers },
-      context: () => options.context(headers, principal),
+      context: () => options.context(principal, tally),
     });
     for (const [name, value] of response.headers) res.setHeader(name, value);
     res.statusCode = response.status ?? 200;

@@ -40,6 +40,8 @@ export interface WriteResult {
   readonly consentVersion: number;
   /** The idempotency key repeated an earlier request: its outcome is returned and nothing is recorded. */
   readonly replayed: boolean;
+  /** For metrics: recorded changes, a no-op, a refusal (userErrors), or the stored outcome of a retried key. */
+  readonly outcome: 'changed' | 'unchanged' | 'refused' | 'replayed';
 }
 
 // Every read in a write is a snapshot: nothing is managed, nothing is flushed (see inTransaction).
@@ -92,9 +94,10 @@ export class ConsentWriter {
               ],
               consentVersion: subject.version,
               replayed: false,
+              outcome: 'refused',
             };
           }
-          return { userErrors: revive(earlier.userErrors), consentVersion: earlier.consentVersion, replayed: true };
+          return { userErrors: revive(earlier.userErrors), consentVersion: earlier.consentVersion, replayed: true, outcome: 'replayed' };
         }
       }
 
@@ -116,7 +119,8 @@ export class ConsentWriter {
           createdAt: ctx.now,
         });
       }
-      return { userErrors, consentVersion: version, replayed: false };
+      const outcome = !planned.ok ? 'refused' : version > subject.version ? 'changed' : 'unchanged';
+      return { userErrors, consentVersion: version, replayed: false, outcome };
     });
   }
 

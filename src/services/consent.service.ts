@@ -41,6 +41,8 @@ export interface ConsentWriteOutcome {
   readonly consentVersion: number | null;
   /** An idempotency key repeated an earlier request: this is its outcome, and nothing was recorded. */
   readonly replayed: boolean;
+  /** For metrics and the request log: changes recorded, a no-op, a refusal, or the stored outcome of a retried key. */
+  readonly outcome: 'changed' | 'unchanged' | 'refused' | 'replayed';
 }
 
 interface Idempotent {
@@ -160,6 +162,7 @@ export class ConsentService {
         ],
         consentVersion: null,
         replayed: false,
+        outcome: 'refused',
       };
     }
     return this.writer.write(

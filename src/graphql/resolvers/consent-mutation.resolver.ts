@@ -34,6 +34,18 @@ export class ConsentMutationResolver {
     };
   }
 
+  /** Runs one use case, counting its outcome for the request's metrics and log line. */
+  private async counted(ctx: RequestContext, operation: string, write: Promise<ConsentWriteOutcome>): Promise<ConsentWriteOutcome> {
+    try {
+      const outcome = await write;
+      ctx.tally.recordWrite(operation, outcome.outcome);
+      return outcome;
+    } catch (error) {
+      ctx.tally.recordWrite(operation, 'failed');
+      throw error;
+    }
+  }
+
   @Mutation(() => ConsentPayload, {
     description: 'Accept the live policy version as the signed-in user, with the choices made on the acceptance screen.',
   })
@@ -42,7 +54,11 @@ export class ConsentMutationResolver {
     @Ctx() ctx: RequestContext,
   ): Promise<ConsentPayload> {
     const request = this.writeRequest(ctx);
-    return this.payload(ctx, request, await this.consents.acceptPrivacyPolicy(ctx.em, request, input));
+    return this.payload(
+      ctx,
+      request,
+      await this.counted(ctx, 'acceptPrivacyPolicy', this.consents.acceptPrivacyPolicy(ctx.em, request, input)),
+    );
   }
 
   @Mutation(() => ConsentPayload, {
@@ -53,7 +69,7 @@ export class ConsentMutationResolver {
     @Ctx() ctx: RequestContext,
   ): Promise<ConsentPayload> {
     const request = this.writeRequest(ctx);
-    return this.payload(ctx, request, await this.consents.updateConsent(ctx.em, request, input));
+    return this.payload(ctx, request, await this.counted(ctx, 'updateConsent', this.consents.updateConsent(ctx.em, request, input)));
   }
 
   @Mutation(() => ConsentPayload, {
@@ -64,6 +80,10 @@ export class ConsentMutationResolver {
     @Ctx() ctx: RequestContext,
   ): Promise<ConsentPayload> {
     const request = this.writeRequest(ctx);
-    return this.payload(ctx, request, await this.consents.setBusinessMessagingPreference(ctx.em, request, input));
+    return this.payload(
+      ctx,
+      request,
+      await this.counted(ctx, 'setBusinessMessagingPreference', this.consents.setBusinessMessagingPreference(ctx.em, request, input)),
+    );
   }
 }

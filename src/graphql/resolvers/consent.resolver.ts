@@ -66,6 +66,8 @@ export class ConsentResolver {
     const decide = (businessId: string, own: BusinessPreference | null): BusinessMessagingPreference => {
       const transactional = decideBusinessMessage(view.policies, view.state, own, 'TRANSACTIONAL');
       const marketing = decideBusinessMessage(view.policies, view.state, own, 'MARKETING');
+      ctx.tally.countDecision(transactional);
+      ctx.tally.countDecision(marketing);
       return {
         businessId,
         blocked: own?.blocked ?? false,

@@ -41,7 +41,9 @@ export class UserConsentResolver {
     dataCategory?: string | null,
   ): Promise<DataSharingPurpose[]> {
     const view = await this.view(user, ctx);
-    return decideAll(view.policies, view.state, { recipient, purpose, dataCategory });
+    const decisions = decideAll(view.policies, view.state, { recipient, purpose, dataCategory });
+    ctx.tally.countDecisions(decisions);
+    return decisions;
   }
 
   @FieldResolver(() => DataSharingDecision, {
@@ -56,6 +58,8 @@ export class UserConsentResolver {
     @Arg('purpose', () => String, { nullable: true, description: 'Only this purpose key.' }) purpose?: string | null,
   ): Promise<DataSharingDecision> {
     const view = await this.view(user, ctx);
-    return decideSharing(view.policies, view.state, recipient, dataCategory, purpose);
+    const decision = decideSharing(view.policies, view.state, recipient, dataCategory, purpose);
+    ctx.tally.countDecision(decision);
+    return decision;
   }
 }
