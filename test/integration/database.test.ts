@@ -7,6 +7,7 @@ import { insertPolicy } from '../../src/db/policy.repository.js';
 import { inTransaction } from '../../src/db/transaction.js';
 import { WHATSAPP_2016 } from '../../src/policies/bundled.js';
 import { parseConfig } from '../../src/config.js';
+import { createLogger } from '../../src/observability/logger.js';
 import { ormOptions } from '../../src/db/orm.config.js';
 import { PolicyPurposeEntity } from '../../src/db/entities/policy-purpose.entity.js';
 import { PolicyVersionEntity } from '../../src/db/entities/policy-version.entity.js';
@@ -23,7 +24,9 @@ describe('the database', () => {
   afterAll(() => database?.drop());
 
   const boot = () =>
-    createApp(parseConfig({ ...database.env, JWT_SECRET: TEST_JWT_SECRET, POLICY_REFRESH_SECONDS: '0' }), { log: () => {} });
+    createApp(parseConfig({ ...database.env, JWT_SECRET: TEST_JWT_SECRET, POLICY_REFRESH_SECONDS: '0' }), {
+      logger: createLogger('silent'),
+    });
 
   it('is migrated and loaded with the 2016 policy on first start, and restarting duplicates nothing', async () => {
     for (let start = 0; start < 2; start++) {

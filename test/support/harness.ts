@@ -10,6 +10,7 @@ import type { TypedDocumentNode } from '@graphql-typed-document-node/core';
 import { createApp, type App } from '../../src/app.js';
 import { mintToken } from '../../src/auth/token-signer.js';
 import { parseConfig } from '../../src/config.js';
+import { createLogger, type Logger } from '../../src/observability/logger.js';
 import { createTestDatabase, type Dialect, type TestDatabase } from './database.js';
 
 export const TEST_JWT_SECRET = 'test-secret-for-the-consent-subgraph-suite';
@@ -47,6 +48,8 @@ export interface StartOptions {
   readonly dialect?: Dialect;
   /** Another server's database, for a second instance; it stays owned (and dropped) by that server. */
   readonly database?: TestDatabase;
+  /** Silent unless a test reads the logs. */
+  readonly logger?: Logger;
 }
 
 export async function startTestServer(options: StartOptions = {}): Promise<TestServer> {
@@ -68,7 +71,7 @@ export async function startTestServer(options: StartOptions = {}): Promise<TestS
           .replace(/^\[query\] /, '')
           .replace(/ \[took .*\]$/, ''),
       ),
-    log: () => {},
+    logger: options.logger ?? createLogger('silent'),
   });
   const url = await app.listen(0, '127.0.0.1');
 
