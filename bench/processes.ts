@@ -4,7 +4,7 @@
  * the run fails or is interrupted.
  */
 import { type ChildProcess, execFileSync, spawn } from 'node:child_process';
-import { readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { closeSync, openSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { cpus } from 'node:os';
 
 const live = new Set<ChildProcess>();
@@ -42,6 +42,8 @@ export interface ChildOptions {
   readonly nodeArgs?: readonly string[];
   /** How long start-up may take (migrations, schema build). */
   readonly startTimeoutMs?: number;
+  /** A file for the child's stdout (a server's JSON log lines), instead of the run's own output. */
+  readonly stdoutFile?: string;
 }
 
 export class BenchChild {
@@ -73,10 +75,12 @@ export class BenchChild {
     const [command, args] = canPin
       ? ['taskset', ['-c', String(options.core), process.execPath, ...nodeArgs]]
       : [process.execPath, nodeArgs];
+    const stdout = options.stdoutFile ? openSync(options.stdoutFile, 'a') : 'inherit';
     const child = spawn(command as string, args as string[], {
       env: options.env,
-      stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
+      stdio: ['ignore', stdout, 'inherit', 'ipc'],
     });
+    if (typeof stdout === 'number') closeSync(stdout);
     live.add(child);
     child.once('exit', () => live.delete(child));
     return new Promise((resolve, reject) => {

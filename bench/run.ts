@@ -309,6 +309,8 @@ class Bench {
       core: SERVER_CORE,
       env: { ...this.serverEnv(key), ...extra.env },
       nodeArgs: extra.nodeArgs,
+      // A log file, as a collector would tail: realistic write cost, and the run's output stays readable.
+      stdoutFile: path.join(this.tmp, `${extra.name ?? key}.log`.replace(/[^\w.-]+/g, '-')),
     });
   }
 

@@ -11,6 +11,7 @@ import { isDeepStrictEqual } from 'node:util';
 import type { EntityManager, EntityName, RequiredEntityData } from '@mikro-orm/core';
 import { createApp } from '../src/app.js';
 import { parseConfig } from '../src/config.js';
+import { createLogger } from '../src/observability/logger.js';
 import { loadBusinessPreferences, loadConsents } from '../src/db/consent.repository.js';
 import { BusinessPreferenceEntity } from '../src/db/entities/business-preference.entity.js';
 import { ConsentChoiceEntity } from '../src/db/entities/consent-choice.entity.js';
@@ -38,7 +39,7 @@ async function insertChunked<T extends object>(
 
 export async function seedDatabase(databaseEnv: Record<string, string>, users: readonly BenchUser[]): Promise<SeedReport> {
   const started = Date.now();
-  const app = await createApp(parseConfig({ ...databaseEnv, POLICY_REFRESH_SECONDS: '0' }), { log: () => {} });
+  const app = await createApp(parseConfig({ ...databaseEnv, POLICY_REFRESH_SECONDS: '0' }), { logger: createLogger('silent') });
   try {
     const subjects = users.map((u) => ({
       userId: u.id,
