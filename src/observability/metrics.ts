@@ -31,7 +31,8 @@ export class Metrics {
   private readonly decisions: Counter<'reason'>;
   private readonly writes: Counter<'operation' | 'outcome'>;
 
-  constructor(pool: () => PoolStats | null) {
+  /** `pool` reads the PostgreSQL pool; null (SQLite: one connection, nothing worth a gauge) registers no pool gauges. */
+  constructor(pool: (() => PoolStats | undefined) | null) {
     const registers = [this.registry];
     collectDefaultMetrics({ register: this.registry });
     this.requests = new Counter({
@@ -60,6 +61,7 @@ export class Metrics {
       labelNames: ['operation', 'outcome'],
       registers,
     });
+    if (pool === null) return;
     const poolGauge = (name: string, help: string, read: (p: PoolStats) => number) =>
       new Gauge({
         name,
