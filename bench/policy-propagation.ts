@@ -18,6 +18,7 @@ import pg from 'pg';
 import { createApp } from '../src/app.js';
 import { mintToken } from '../src/auth/token-signer.js';
 import { parseConfig } from '../src/config.js';
+import { createLogger } from '../src/observability/logger.js';
 import { WHATSAPP_2016 } from '../src/policies/bundled.js';
 
 const JWT_SECRET = 'consent-bench-secret-0123456789abcdef-not-for-production';
@@ -41,8 +42,8 @@ const config = parseConfig({
   NODE_ENV: 'production',
   POLICY_REFRESH_SECONDS: '0',
 });
-const a = await createApp(config, { log: () => {} });
-const b = await createApp({ ...config, migrateOnStart: false }, { log: () => {} });
+const a = await createApp(config, { logger: createLogger('silent') });
+const b = await createApp({ ...config, migrateOnStart: false }, { logger: createLogger('silent') });
 const url = await a.listen(0, '127.0.0.1');
 const token = await mintToken(JWT_SECRET, { sub: 'bench', scope: 'consent:admin' });
 
