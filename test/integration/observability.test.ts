@@ -1,9 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { AcceptPolicyDocument, DecisionsDocument, MyConsentDocument, UpdateConsentDocument } from '../generated/graphql.js';
-import { createLogger } from '../../src/observability/logger.js';
 import { startTestServer, type TestServer } from '../support/harness.js';
-
-type LogLine = Record<string, unknown> & { level: string; msg: string };
+import { captureLogs } from '../support/log-capture.js';
 
 const V2016 = '2016-08-25';
 
@@ -15,7 +13,7 @@ function sample(text: string, series: string): number | undefined {
 
 describe('observing requests', () => {
   let server: TestServer;
-  const lines: LogLine[] = [];
+  const { logger, lines } = captureLogs();
   const base = () => server.url.replace(/\/graphql$/, '');
   const requestLines = () => lines.filter((l) => l.msg === 'graphql request');
   const metrics = async () => {
@@ -24,7 +22,6 @@ describe('observing requests', () => {
   };
 
   beforeAll(async () => {
-    const logger = createLogger('info', { write: (line: string) => void lines.push(JSON.parse(line) as LogLine) });
     server = await startTestServer({ logger });
   });
   afterAll(() => server?.close());
@@ -130,8 +127,7 @@ describe('observing requests', () => {
 
 describe('an unexpected failure', () => {
   it('is logged at error level with its stack and the request id', async () => {
-    const lines: LogLine[] = [];
-    const logger = createLogger('info', { write: (line: string) => void lines.push(JSON.parse(line) as LogLine) });
+    const { logger, lines } = captureLogs();
     const server = await startTestServer({ logger });
     try {
       const token = await server.token('broken');

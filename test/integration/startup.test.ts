@@ -6,6 +6,8 @@ import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createApp } from '../../src/app.js';
 import { parseConfig, StartupError } from '../../src/config.js';
+import { createLogger } from '../../src/observability/logger.js';
+import { captureLogs } from '../support/log-capture.js';
 import { createTestDatabase, testDialect } from '../support/database.js';
 import { TEST_JWT_SECRET } from '../support/harness.js';
 import { startServerProcess } from '../support/server-process.js';
@@ -48,7 +50,8 @@ describe('a start that cannot succeed', { timeout: 120_000 }, () => {
       });
       afterAll(() => rm(dir, { recursive: true, force: true }));
 
-      const boot = (env: Record<string, string>) => createApp(parseConfig({ JWT_SECRET: TEST_JWT_SECRET, ...env }), { log: () => {} });
+      const boot = (env: Record<string, string>) =>
+        createApp(parseConfig({ JWT_SECRET: TEST_JWT_SECRET, ...env }), { logger: createLogger('silent') });
 
       it('says when the port is already in use', async () => {
         const taken: Server = createServer();
@@ -87,13 +90,11 @@ describe('a start that cannot succeed', { timeout: 120_000 }, () => {
         await new Promise<void>((resolve) => closed.listen(0, '127.0.0.1', resolve));
         const jwks = `http://127.0.0.1:${(closed.address() as { port: number }).port}/jwks.json`;
         await new Promise((resolve) => closed.close(resolve));
-        const logged: string[] = [];
-        const app = await createApp(parseConfig({ SQLITE_PATH: path.join(dir, 'jwks.sqlite'), JWKS_URL: jwks }), {
-          log: (message) => logged.push(message),
-        });
+        const { logger, lines } = captureLogs();
+        const app = await createApp(parseConfig({ SQLITE_PATH: path.join(dir, 'jwks.sqlite'), JWKS_URL: jwks }), { logger });
         try {
           await expect
-            .poll(() => logged)
+            .poll(() => lines.map((l) => l.msg))
             .toContain(`JWKS_URL ${jwks} is unreachable (ECONNREFUSED): bearer tokens cannot be checked until it answers`);
         } finally {
           await app.close();
@@ -117,7 +118,8 @@ describe('a start that cannot succeed', { timeout: 120_000 }, () => {
   if (testDialect() === 'postgresql') {
     describe('on PostgreSQL', () => {
       const serverUrl = process.env.TEST_POSTGRES_URL!;
-      const boot = (env: Record<string, string>) => createApp(parseConfig({ JWT_SECRET: TEST_JWT_SECRET, ...env }), { log: () => {} });
+      const boot = (env: Record<string, string>) =>
+        createApp(parseConfig({ JWT_SECRET: TEST_JWT_SECRET, ...env }), { logger: createLogger('silent') });
 
       it('refuses a database that does not exist, and never creates it', async () => {
         const url = new URL(serverUrl);
