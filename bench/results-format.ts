@@ -23,6 +23,8 @@ export function spread(values: readonly number[]): Spread {
 export interface TargetInfo {
   readonly key: string;
   readonly label: string;
+  /** The server process measured; several targets can share one (ftv1 headers) or run variants of one. */
+  readonly server?: string;
 }
 
 export interface RepMeasurement {
@@ -115,6 +117,14 @@ export const TARGET_CHECKS = [
   { target: 'prod-sqlite', base: 'prod-sqlite-no-limits', n: 100, atLeast: 0.95 },
 ] as const;
 
+const OBSERVABILITY_BASE = 'prod-sqlite-bare';
+const OBSERVABILITY_COST = [
+  { target: 'prod-sqlite-logs', label: 'logs (one JSON line per request, to a file)' },
+  { target: 'prod-sqlite-metrics', label: 'metrics (prom-client, per-request tally)' },
+  { target: 'prod-sqlite', label: 'logs + metrics: **the default**' },
+  { target: 'prod-sqlite-tracing', label: 'default + tracing (OTLP export of every span)' },
+];
+
 export function renderMarkdown(results: BenchResults): string {
   const lines: string[] = [];
   const m = results.machine;
@@ -141,6 +151,22 @@ export function renderMarkdown(results: BenchResults): string {
   }
   lines.push('');
 
+  const variants = OBSERVABILITY_COST.filter((v) => results.targets.some((t) => t.key === v.target));
+  if (results.targets.some((t) => t.key === OBSERVABILITY_BASE) && variants.length > 0) {
+    lines.push(
+      '**Observability cost**: production on SQLite with each part on, against the same server with logs and metrics off ' +
+        '(median of per-repetition ratios of req/s, range in brackets; below 1.00 is slower)',
+      '',
+      '| variant | N = 1 | N = 100 |',
+      '|---|---|---|',
+    );
+    for (const v of variants) {
+      const at = (n: number) => withRange(ratio(results, v.target, OBSERVABILITY_BASE, n), (x) => `${x.toFixed(2)}×`);
+      lines.push(`| ${v.label} | ${at(1)} | ${at(100)} |`);
+    }
+    lines.push('');
+  }
+
   const sizes = [...new Set(results.cells.map((c) => c.n))].sort((a, b) => a - b);
   for (const n of sizes) {
     const probe = results.probes.find((p) => p.n === n);
@@ -164,8 +190,7 @@ export function renderMarkdown(results: BenchResults): string {
       const cpu = spread(cell.reps.map((r) => r.serverCpu));
       const db = spread(cell.reps.map((r) => r.databaseCpu ?? Number.NaN));
       const gen = spread(cell.reps.map((r) => r.saturation.generatorCpu));
-      const serverKey = target.key.replace(/-ftv1$/, '');
-      const sql = probe?.sql[serverKey];
+      const sql = probe?.sql[target.server?.startsWith('prod-sqlite') ? 'prod-sqlite' : (target.server ?? target.key)];
       const vsL2 = ratio(results, target.key, 'L2', n);
       const vsL4 = ratio(results, target.key, 'L4', n);
       lines.push(

@@ -14,6 +14,8 @@
  * them alike and ratios are taken between measurements minutes apart at most.
  */
 import { execFileSync } from 'node:child_process';
+import { createServer, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { createHash } from 'node:crypto';
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { cpus, release, tmpdir } from 'node:os';
@@ -46,12 +48,38 @@ const LOAD_CORE = 1;
 const resultsDir = path.join(projectRoot, 'bench', 'results');
 const distBench = path.join(projectRoot, 'dist', 'bench');
 
-type ServerKey = 'L0' | 'L2' | 'L4' | 'prod-sqlite' | 'prod-sqlite-no-limits' | 'prod-pg';
+type ServerKey =
+  | 'L0'
+  | 'L2'
+  | 'L4'
+  | 'prod-sqlite'
+  | 'prod-pg'
+  | 'prod-sqlite-no-limits'
+  | 'prod-sqlite-bare'
+  | 'prod-sqlite-logs'
+  | 'prod-sqlite-metrics'
+  | 'prod-sqlite-tracing';
 
 interface Target extends TargetInfo {
   readonly server: ServerKey;
   readonly headers?: Record<string, string>;
+  /** Batch sizes this target is measured at; all of them when absent. */
+  readonly sizes?: readonly number[];
 }
+
+/**
+ * The observability variants: the production server on SQLite with logs and
+ * metrics switched off (bare), with one of them, and as shipped plus tracing.
+ * "production, SQLite" is the server as shipped (logs at info, metrics on).
+ */
+const OBSERVABILITY_SIZES = [1, 100] as const;
+const OBSERVABILITY_ENV: Partial<Record<ServerKey, Record<string, string>>> = {
+  'prod-sqlite-bare': { LOG_LEVEL: 'silent', METRICS: 'false' },
+  'prod-sqlite-logs': { METRICS: 'false' },
+  'prod-sqlite-metrics': { LOG_LEVEL: 'silent' },
+  // OTEL_EXPORTER_OTLP_ENDPOINT is added at run time: the runner's own OTLP sink.
+  'prod-sqlite-tracing': {},
+};
 
 const TARGETS: readonly Target[] = [
   { key: 'L0', label: 'L0 node:http, precomputed JSON', server: 'L0' },
@@ -67,7 +95,42 @@ const TARGETS: readonly Target[] = [
   { key: 'prod-pg', label: 'production, PostgreSQL', server: 'prod-pg' },
   // What the request limits (graphql-armor's rules, token and representation counts) cost: the same server without them.
   { key: 'prod-sqlite-no-limits', label: 'production, SQLite, request limits off', server: 'prod-sqlite-no-limits' },
+  { key: 'prod-sqlite-bare', label: 'production, SQLite, no logs, no metrics', server: 'prod-sqlite-bare', sizes: OBSERVABILITY_SIZES },
+  { key: 'prod-sqlite-logs', label: 'production, SQLite, logs only', server: 'prod-sqlite-logs', sizes: OBSERVABILITY_SIZES },
+  { key: 'prod-sqlite-metrics', label: 'production, SQLite, metrics only', server: 'prod-sqlite-metrics', sizes: OBSERVABILITY_SIZES },
+  { key: 'prod-sqlite-tracing', label: 'production, SQLite, + tracing', server: 'prod-sqlite-tracing', sizes: OBSERVABILITY_SIZES },
 ];
+
+const isProduction = (key: ServerKey) => key.startsWith('prod-');
+const measuredAt = (target: Target, n: number) => target.sizes === undefined || target.sizes.includes(n);
+
+/**
+ * Stands in for an OpenTelemetry Collector: accepts OTLP/HTTP exports and
+ * drops them, so the traced server pays for building and sending spans, as
+ * it would in production, and nothing else.
+ */
+class OtlpSink {
+  private server: Server | null = null;
+  url = '';
+  spans = 0;
+
+  async start(): Promise<void> {
+    this.server = createServer(async (req, res) => {
+      let body = '';
+      for await (const chunk of req) body += String(chunk);
+      this.spans += body.split('"spanId"').length - 1;
+      res.writeHead(200, { 'content-type': 'application/json' }).end('{}');
+    });
+    await new Promise<void>((resolve) => this.server!.listen(0, '127.0.0.1', resolve));
+    this.url = `http://127.0.0.1:${(this.server.address() as AddressInfo).port}`;
+  }
+
+  stop(): Promise<void> {
+    const server = this.server;
+    this.server = null;
+    return new Promise((resolve) => (server ? server.close(() => resolve()) : resolve()));
+  }
+}
 
 const SERVER_SCRIPTS: Record<ServerKey, string> = {
   L0: 'servers/l0-http.js',
@@ -76,6 +139,10 @@ const SERVER_SCRIPTS: Record<ServerKey, string> = {
   'prod-sqlite': 'servers/production.js',
   'prod-sqlite-no-limits': 'servers/production.js',
   'prod-pg': 'servers/production.js',
+  'prod-sqlite-bare': 'servers/production.js',
+  'prod-sqlite-logs': 'servers/production.js',
+  'prod-sqlite-metrics': 'servers/production.js',
+  'prod-sqlite-tracing': 'servers/production.js',
 };
 
 /**
@@ -115,6 +182,8 @@ interface Settings {
   readonly profileN: number;
   /** Whether each production server commits one write before it is measured (see prime()). */
   readonly prime: boolean;
+  /** --targets=a,b: measure only these (L2, the reference for answers and ratios, always runs). */
+  readonly only: readonly string[] | null;
 }
 
 function parseSettings(): Settings {
@@ -129,6 +198,7 @@ function parseSettings(): Settings {
       'profile-seconds': { type: 'string', default: '10' },
       'profile-n': { type: 'string', default: '100' },
       'no-prime': { type: 'boolean', default: false },
+      targets: { type: 'string' },
     },
     // `--profile` alone means the production server on SQLite.
     args: process.argv.slice(2).map((a) => (a === '--profile' ? '--profile=prod-sqlite' : a)),
@@ -160,6 +230,7 @@ function parseSettings(): Settings {
     profileSeconds: Number(values['profile-seconds']),
     profileN: Number(values['profile-n']),
     prime: !values['no-prime'],
+    only: values.targets ? ['L2', ...values.targets.split(',').map((s) => s.trim())] : null,
   };
 }
 
@@ -241,6 +312,7 @@ class Bench {
   private token = '';
   private readonly started = Date.now();
   private readonly dataset: Record<string, unknown> = {};
+  private readonly otlpSink = new OtlpSink();
 
   constructor(private readonly settings: Settings) {
     process.on('exit', () => rmSync(this.tmp, { recursive: true, force: true }));
@@ -250,7 +322,9 @@ class Bench {
 
   /** The targets this run measures: all, less PostgreSQL's when no server answered. */
   private get targets(): Target[] {
-    return TARGETS.filter((t) => t.server !== 'prod-pg' || this.postgresEnv !== null);
+    return TARGETS.filter(
+      (t) => (t.server !== 'prod-pg' || this.postgresEnv !== null) && (this.settings.only === null || this.settings.only.includes(t.key)),
+    );
   }
 
   private childEnv(extra: Record<string, string> = {}): Record<string, string> {
@@ -271,6 +345,9 @@ class Bench {
     if (key === 'prod-sqlite') return this.childEnv(this.sqliteEnv);
     if (key === 'prod-sqlite-no-limits') return this.childEnv({ ...this.sqliteEnv, BENCH_WITHOUT_REQUEST_LIMITS: '1' });
     if (key === 'prod-pg') return this.childEnv(this.postgresEnv ?? {});
+    if (key === 'prod-sqlite-tracing') return this.childEnv({ ...this.sqliteEnv, OTEL_EXPORTER_OTLP_ENDPOINT: this.otlpSink.url });
+    const variant = OBSERVABILITY_ENV[key];
+    if (variant) return this.childEnv({ ...this.sqliteEnv, ...variant });
     return this.childEnv();
   }
 
@@ -323,7 +400,7 @@ class Bench {
    * The writer is a user outside the data set, so no answer changes.
    */
   private async prime(key: ServerKey): Promise<void> {
-    if (!this.settings.prime || !key.startsWith('prod-')) return;
+    if (!this.settings.prime || !isProduction(key)) return;
     const token = await mintToken(JWT_SECRET, { sub: 'bench-primer' });
     const response = await fetch(this.url(key), {
       method: 'POST',
@@ -346,14 +423,8 @@ class Bench {
       core: LOAD_CORE,
       env: { PATH: process.env.PATH ?? '', NODE_ENV: 'production' },
     });
-    const keys: ServerKey[] = [
-      'L0',
-      'L2',
-      'L4',
-      'prod-sqlite',
-      ...(this.postgresEnv ? (['prod-pg'] as const) : []),
-      'prod-sqlite-no-limits',
-    ];
+    if (this.targets.some((t) => t.server === 'prod-sqlite-tracing')) await this.otlpSink.start();
+    const keys = [...new Set(this.targets.map((t) => t.server))];
     for (const key of keys) {
       this.servers.set(key, await this.startServer(key));
       await this.prime(key);
@@ -409,7 +480,7 @@ class Bench {
         const differences: string[] = [];
         const bytes: Record<string, number> = {};
         let ftv1Present = false;
-        for (const target of this.targets) {
+        for (const target of this.targets.filter((t) => measuredAt(t, n))) {
           const answer = await post(this.servers.get(target.server)!.port, body, target);
           bytes[target.key] = Buffer.byteLength(answer.text);
           if (answer.status !== 200 || answer.json.errors)
@@ -514,7 +585,7 @@ class Bench {
     }
     log('calibrating: warm-up, then saturation, per target and batch size');
     for (const n of this.settings.sizes) {
-      for (const target of this.targets) {
+      for (const target of this.targets.filter((t) => measuredAt(t, n))) {
         const saturated = await this.calibrate(target, n);
         cells.push({ target: target.key, n, connections: CONNECTIONS[n] ?? 16, offeredRate: saturated / 2, reps: [] });
       }
@@ -523,7 +594,7 @@ class Bench {
       // Rotate the order each repetition so no target always follows the same neighbour.
       const order = this.targets.map((_, i, all) => all[(i + rep - 1) % all.length]!);
       for (const n of this.settings.sizes) {
-        for (const target of order) {
+        for (const target of order.filter((t) => measuredAt(t, n))) {
           const cell = cells.find((c) => c.target === target.key && c.n === n)!;
           cell.reps.push(await this.measure(target, n, rep, cell.offeredRate * 2));
         }
@@ -643,6 +714,8 @@ class Bench {
     for (const server of this.servers.values()) await server.stop();
     this.servers.clear();
     await this.generator?.stop();
+    if (this.otlpSink.spans > 0) this.dataset.tracedSpansExported = this.otlpSink.spans;
+    await this.otlpSink.stop();
   }
 
   results(probes: ProbeResult[], cells: Cell[], writes: WriteResult[]): BenchResults {
@@ -669,7 +742,7 @@ class Bench {
         sizes: s.sizes,
       },
       dataset: this.dataset,
-      targets: this.targets.map(({ key, label }) => ({ key, label })),
+      targets: this.targets.map(({ key, label, server }) => ({ key, label, server })),
       probes,
       cells,
       writes,
