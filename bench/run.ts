@@ -628,8 +628,11 @@ class Bench {
     const results: WriteResult[] = [];
     const databases: [Target, string, DatabaseConfig][] = [];
     const byServer = (server: ServerKey) => TARGETS.find((t) => t.key === server)!;
-    if (this.postgresEnv) databases.push([byServer('prod-pg'), 'PostgreSQL', parseConfig(this.postgresEnv).database]);
-    databases.push([byServer('prod-sqlite'), 'SQLite', parseConfig(this.sqliteEnv).database]);
+    // With --targets, only the databases whose production server runs.
+    if (this.postgresEnv && this.servers.has('prod-pg')) {
+      databases.push([byServer('prod-pg'), 'PostgreSQL', parseConfig(this.postgresEnv).database]);
+    }
+    if (this.servers.has('prod-sqlite')) databases.push([byServer('prod-sqlite'), 'SQLite', parseConfig(this.sqliteEnv).database]);
     for (const [target, database, config] of databases) {
       const url = this.url(target.server);
       const warmup = await this.load({ kind: 'write', url, connections, seconds: 1, purpose, users: warmupWriters });
