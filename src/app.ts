@@ -18,6 +18,7 @@ import { createTokenVerifier } from './auth/token-verifier.js';
 import { type Config, StartupError } from './config.js';
 import { acceptsWrites, isDatabaseUnavailable } from './db/availability.js';
 import { checkDatabase } from './db/database-check.js';
+import { ConsentFeed } from './services/consent-feed.js';
 import { ConsentService } from './services/consent.service.js';
 import { ConsentWriter } from './services/consent-writer.js';
 import { IdempotencyKeyRetention } from './services/idempotency-retention.js';
@@ -110,7 +111,8 @@ export async function createApp(config: Config, deps: AppDeps = {}): Promise<App
   const idempotencyKeys = new IdempotencyKeyRetention(orm, idempotencyRetentionMs, clock);
   idempotencyKeys.start(IDEMPOTENCY_SWEEP_INTERVAL_MS, (error) => log('idempotency key sweep failed', error));
   const consents = new ConsentService(catalog, new ConsentWriter(config.database.dialect, idempotencyRetentionMs));
-  const schema = await buildConsentSchema({ catalog, consents, policies: new PolicyService(catalog) });
+  const feed = new ConsentFeed(catalog, config.database.dialect);
+  const schema = await buildConsentSchema({ catalog, consents, policies: new PolicyService(catalog), feed });
 
   const limited = !deps.withoutRequestLimits;
   const metrics = config.observability.metrics.enabled

@@ -24,6 +24,14 @@ export function mayReadLedger(p: Principal, userId: string): boolean {
   return p.subject === userId || p.scopes.has(SCOPE_ADMIN);
 }
 
+/**
+ * The change feed and acknowledgements of it: the systems that act on data
+ * (reading or admin services). Users read their own history instead.
+ */
+export function mayFollowChanges(p: Principal): boolean {
+  return isService(p);
+}
+
 /** Consent is changed only by the user it belongs to; services and operators never decide for users. */
 export function mayWriteConsent(p: Principal): boolean {
   return !isService(p);

@@ -59,16 +59,16 @@ export function toBusinessPreference(row: BusinessPreferenceRow): BusinessPrefer
  * only in how values come back: SQLite gives epoch milliseconds and 0/1,
  * PostgreSQL timestamp text and booleans.
  */
-function asDate(value: unknown): Date {
+export function asDate(value: unknown): Date {
   if (value instanceof Date) return value;
   // SQLite: epoch milliseconds. PostgreSQL through MikroORM: the timestamptz text ("2016-09-01 12:00:00+00").
   const date = typeof value === 'number' || /^\d+$/.test(String(value)) ? new Date(Number(value)) : new Date(String(value));
   if (Number.isNaN(date.getTime())) throw new Error(`Unreadable timestamp from the database: ${String(value)}`);
   return date;
 }
-const asBoolean = (value: unknown): boolean => value === true || value === 1 || value === '1';
-const asOptionalBoolean = (value: unknown): boolean | null => (value === null || value === undefined ? null : asBoolean(value));
-const placeholders = (n: number) => Array.from({ length: n }, () => '?').join(', ');
+export const asBoolean = (value: unknown): boolean => value === true || value === 1 || value === '1';
+export const asOptionalBoolean = (value: unknown): boolean | null => (value === null || value === undefined ? null : asBoolean(value));
+export const placeholders = (n: number) => Array.from({ length: n }, () => '?').join(', ');
 
 type RawRow = Record<string, unknown>;
 

@@ -2,7 +2,7 @@
  * Authorization at the fields themselves: `_entities` reaches User fields
  * without passing any root resolver, so the checks cannot live anywhere else.
  */
-import { mayPublishPolicy, mayReadConsent, mayReadLedger, mayWriteConsent, type Principal } from '../auth/principal.js';
+import { mayFollowChanges, mayPublishPolicy, mayReadConsent, mayReadLedger, mayWriteConsent, type Principal } from '../auth/principal.js';
 import { forbidden, unauthenticated } from '../errors.js';
 import type { RequestContext } from './context.js';
 
@@ -29,5 +29,11 @@ export function requireConsentWriter(ctx: RequestContext): Principal {
 export function requirePolicyPublisher(ctx: RequestContext): Principal {
   const principal = requirePrincipal(ctx);
   if (!mayPublishPolicy(principal)) throw forbidden('publishing a policy needs the consent:admin scope');
+  return principal;
+}
+
+export function requireChangeFollower(ctx: RequestContext): Principal {
+  const principal = requirePrincipal(ctx);
+  if (!mayFollowChanges(principal)) throw forbidden('following consent changes needs the consent:read or consent:admin scope');
   return principal;
 }

@@ -10,6 +10,7 @@ import {
   loadHistoryPages,
   type StoredConsent,
 } from '../db/consent.repository.js';
+import { loadPropagation, type Propagation } from '../db/consent-feed.repository.js';
 import type { PolicyCatalog } from '../services/policy-catalog.js';
 
 /** The request's loaders. Made fresh for every request: a cache must never outlive it. */
@@ -17,6 +18,7 @@ export interface Loaders {
   readonly consentByUserId: DataLoader<string, StoredConsent>;
   readonly businessPreferencesByUserId: DataLoader<string, readonly BusinessPreference[]>;
   readonly historyPageByUserId: DataLoader<HistoryPageKey, HistoryPage, string>;
+  readonly propagationByUserId: DataLoader<string, readonly Propagation[]>;
 }
 
 export function createLoaders(em: EntityManager, catalog: PolicyCatalog): Loaders {
@@ -35,6 +37,10 @@ export function createLoaders(em: EntityManager, catalog: PolicyCatalog): Loader
     // Aliases of the same page of the same ledger are one key; any number of users is one statement per page shape.
     historyPageByUserId: new DataLoader((keys) => loadHistoryPages(em, keys), {
       cacheKeyFn: (key) => JSON.stringify([key.userId, key.first, key.beforeId]),
+    }),
+    propagationByUserId: new DataLoader(async (ids) => {
+      const found = await loadPropagation(em, ids);
+      return ids.map((id) => found.get(id) ?? []);
     }),
   };
 }

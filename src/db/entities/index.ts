@@ -1,4 +1,9 @@
 import { BusinessPreferenceEntity } from './business-preference.entity.js';
+import { ChangeAcknowledgementEntity } from './change-acknowledgement.entity.js';
+import { ChangeConsumerEntity } from './change-consumer.entity.js';
+import { ChangeRelayEntity } from './change-relay.entity.js';
+import { ConsentChangeOutcomeEntity } from './consent-change-outcome.entity.js';
+import { ConsentChangeEntity } from './consent-change.entity.js';
 import { ConsentChoiceEntity } from './consent-choice.entity.js';
 import { ConsentEventEntity } from './consent-event.entity.js';
 import { ConsentSubjectEntity } from './consent-subject.entity.js';
@@ -16,4 +21,9 @@ export const entities = [
   BusinessPreferenceEntity,
   ConsentEventEntity,
   IdempotencyRecordEntity,
+  ConsentChangeEntity,
+  ConsentChangeOutcomeEntity,
+  ChangeConsumerEntity,
+  ChangeAcknowledgementEntity,
+  ChangeRelayEntity,
 ];
