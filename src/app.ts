@@ -18,6 +18,7 @@ import { createTokenVerifier } from './auth/token-verifier.js';
 import { type Config, StartupError } from './config.js';
 import { acceptsWrites, isDatabaseUnavailable } from './db/availability.js';
 import { checkDatabase } from './db/database-check.js';
+import { ChangeRelay, type RelayTimings } from './services/change-relay.js';
 import { ConsentFeed } from './services/consent-feed.js';
 import { ConsentService } from './services/consent.service.js';
 import { ConsentWriter } from './services/consent-writer.js';
@@ -51,6 +52,8 @@ export interface AppDeps {
   readonly logger?: Logger;
   /** Leaves the request limits out: only the benchmark uses it, to measure what they cost. */
   readonly withoutRequestLimits?: boolean;
+  /** The outbox relay's pace; tests make it brisk. */
+  readonly relayTimings?: Partial<RelayTimings>;
 }
 
 export interface App {
@@ -59,6 +62,8 @@ export interface App {
   readonly httpServer: Server;
   /** Serves /metrics alone when METRICS_PORT is set. */
   readonly metricsServer: Server | null;
+  /** Publishes committed changes to NATS JetStream; null without NATS_URL. */
+  readonly relay: ChangeRelay | null;
   /** Starts listening; resolves to the GraphQL URL. */
   listen(port?: number, host?: string): Promise<string>;
   /**
@@ -112,6 +117,9 @@ export async function createApp(config: Config, deps: AppDeps = {}): Promise<App
   idempotencyKeys.start(IDEMPOTENCY_SWEEP_INTERVAL_MS, (error) => log('idempotency key sweep failed', error));
   const consents = new ConsentService(catalog, new ConsentWriter(config.database.dialect, idempotencyRetentionMs));
   const feed = new ConsentFeed(catalog, config.database.dialect);
+  const relay = config.nats
+    ? new ChangeRelay({ orm, database: config.database, nats: config.nats, feed, clock, log, timings: deps.relayTimings })
+    : null;
   const schema = await buildConsentSchema({ catalog, consents, policies: new PolicyService(catalog), feed });
 
   const limited = !deps.withoutRequestLimits;
@@ -213,10 +221,13 @@ export async function createApp(config: Config, deps: AppDeps = {}): Promise<App
         })
       : null;
 
+  relay?.start();
+
   return {
     orm,
     catalog,
     httpServer,
+    relay,
     metricsServer,
     listen: async (port = config.port, host = config.host) => {
       const url = await listenOn(httpServer, port, host);
@@ -228,6 +239,7 @@ export async function createApp(config: Config, deps: AppDeps = {}): Promise<App
       if (cut > 0) log(`SHUTDOWN_TIMEOUT_SECONDS (${config.shutdownTimeoutSeconds}) passed: ${cut} request(s) cut`);
       catalog.stop();
       idempotencyKeys.stop();
+      await relay?.stop();
       await publications?.stop();
       if (metricsServer) await new Promise<void>((resolve) => metricsServer.close(() => resolve()).closeAllConnections());
       await apollo.stop();

@@ -54,6 +54,17 @@ export const DEVELOPMENT_CORS_ORIGINS: readonly string[] = [
   'https://127.0.0.1:*',
   'http://[::1]:*',
 ];
+/** Where committed changes are published: NATS JetStream (docs/contract.md, "Following changes"). */
+export interface NatsConfig {
+  /** One or more server URLs, comma-separated in NATS_URL. */
+  readonly servers: readonly string[];
+  /** The stream and its subjects are fixed by the contract; only tests point them elsewhere. */
+  readonly stream: string;
+  readonly subjectPrefix: string;
+}
+
+export const CONSENT_CHANGES_STREAM = 'CONSENT_CHANGES';
+export const CONSENT_CHANGES_SUBJECT_PREFIX = 'consent.changes';
 
 export interface Config {
   readonly production: boolean;
@@ -83,6 +94,8 @@ export interface Config {
   /** Browser origins allowed to call (CORS): exact origins, `scheme://host:*`, or `*`. */
   readonly corsOrigins: readonly string[];
   readonly observability: ObservabilityConfig;
+  /** Null: nothing is published (the feed is still served over GraphQL). */
+  readonly nats: NatsConfig | null;
 }
 
 export type LogLevel = 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent';
@@ -280,6 +293,16 @@ export function parseConfig(env: Env): Config {
   const persistedDocuments =
     documentsFile === undefined ? null : readPersistedDocuments(path.resolve(projectRoot, documentsFile), problems);
 
+  let nats: NatsConfig | null = null;
+  const natsUrl = value('NATS_URL');
+  if (natsUrl !== undefined) {
+    const servers = natsUrl.split(',').map((s) => s.trim());
+    if (servers.some((s) => !/^(nats|tls):\/\/[^\s/]+$/.test(s))) {
+      problems.push('NATS_URL must be nats://host:port or tls://host:port, several separated by commas');
+    }
+    nats = { servers, stream: CONSENT_CHANGES_STREAM, subjectPrefix: CONSENT_CHANGES_SUBJECT_PREFIX };
+  }
+
   const config: Config = {
     production,
     host: value('HOST') ?? '127.0.0.1',
@@ -307,6 +330,7 @@ export function parseConfig(env: Env): Config {
     gatewaySecret: gatewaySecretValue === undefined ? null : { header: gatewaySecretHeader, value: gatewaySecretValue },
     corsOrigins,
     observability: parseObservability(value, flag, problems),
+    nats,
   };
   if (problems.length > 0) throw new ConfigError(problems);
   return config;

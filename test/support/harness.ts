@@ -9,8 +9,9 @@ import { print, type DocumentNode } from 'graphql';
 import type { TypedDocumentNode } from '@graphql-typed-document-node/core';
 import { createApp, type App } from '../../src/app.js';
 import { mintToken } from '../../src/auth/token-signer.js';
-import { parseConfig } from '../../src/config.js';
+import { type Config, parseConfig } from '../../src/config.js';
 import { createLogger, type Logger } from '../../src/observability/logger.js';
+import type { RelayTimings } from '../../src/services/change-relay.js';
 import { createTestDatabase, type Dialect, type TestDatabase } from './database.js';
 
 export const TEST_JWT_SECRET = 'test-secret-for-the-consent-subgraph-suite';
@@ -46,6 +47,9 @@ export interface StartOptions {
   readonly env?: Record<string, string>;
   /** Defaults to the vitest project's TEST_DATABASE. */
   readonly dialect?: Dialect;
+  /** Adjusts the parsed configuration (e.g. a test's own JetStream stream). */
+  readonly configure?: (config: Config) => Config;
+  readonly relayTimings?: Partial<RelayTimings>;
   /** Another server's database, for a second instance; it stays owned (and dropped) by that server. */
   readonly database?: TestDatabase;
   /** Silent unless a test reads the logs. */
@@ -54,12 +58,13 @@ export interface StartOptions {
 
 export async function startTestServer(options: StartOptions = {}): Promise<TestServer> {
   const database = options.database ?? (await createTestDatabase(options.dialect));
-  const config = parseConfig({
+  const parsed = parseConfig({
     JWT_SECRET: TEST_JWT_SECRET,
     POLICY_REFRESH_SECONDS: '0',
     ...database.env,
     ...options.env,
   });
+  const config = options.configure ? options.configure(parsed) : parsed;
   let now = options.now ?? new Date('2016-09-01T12:00:00.000Z');
   const statements: string[] = [];
   const app = await createApp(config, {
@@ -72,6 +77,7 @@ export async function startTestServer(options: StartOptions = {}): Promise<TestS
           .replace(/ \[took .*\]$/, ''),
       ),
     logger: options.logger ?? createLogger('silent'),
+    relayTimings: options.relayTimings,
   });
   const url = await app.listen(0, '127.0.0.1');
 

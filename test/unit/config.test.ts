@@ -222,4 +222,16 @@ describe('configuration', () => {
       rmSync(dir, { recursive: true, force: true });
     }
   });
+
+  it('publishes changes to the contract stream only when NATS_URL is set, and checks its URLs', () => {
+    expect(parseConfig({}).nats).toBeNull();
+    expect(parseConfig({ NATS_URL: 'nats://127.0.0.1:4222, tls://nats.example:4222' }).nats).toEqual({
+      servers: ['nats://127.0.0.1:4222', 'tls://nats.example:4222'],
+      stream: 'CONSENT_CHANGES',
+      subjectPrefix: 'consent.changes',
+    });
+    expect(problems({ NATS_URL: 'http://nats:4222' })).toEqual([
+      'NATS_URL must be nats://host:port or tls://host:port, several separated by commas',
+    ]);
+  });
 });
