@@ -152,6 +152,31 @@ export function businessOutcome(
   };
 }
 
+/**
+ * What one write leaves for the feed: the decisions right after it for the
+ * purposes its events touched (all of them if one touched everything), and
+ * the effective preference of each business its events name. Computed in
+ * the write's own transaction from the state it has just written.
+ */
+export function changeOutcome(
+  ctx: PolicyContext,
+  state: ConsentState,
+  preferences: readonly BusinessPreference[],
+  events: readonly Pick<LedgerEvent, 'purposeKey' | 'businessId'>[],
+): { decisions: StoredDecision[]; businesses: StoredBusinessOutcome[] } {
+  const scopes = events.map(decisionScope);
+  const purposes = new Set(scopes.flatMap((s) => (s.kind === 'purpose' ? [s.key] : [])));
+  const all = scopes.some((s) => s.kind === 'all');
+  const decisions = all || purposes.size > 0 ? decideAll(ctx, state).filter((d) => all || purposes.has(d.purpose.key)) : [];
+  const businessIds = [...new Set(events.flatMap((e) => (e.businessId === null ? [] : [e.businessId])))];
+  return {
+    decisions: decisions.map(storeDecision),
+    businesses: businessIds.map((id) =>
+      storeBusinessOutcome(businessOutcome(ctx, state, id, preferences.find((p) => p.businessId === id) ?? null)),
+    ),
+  };
+}
+
 /** A change as the feed serves it. */
 export interface FeedChange {
   readonly position: FeedPosition;

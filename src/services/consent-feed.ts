@@ -85,6 +85,7 @@ export class ConsentFeed {
     const current = new Map<string, { consent: StoredConsent; preferences: readonly BusinessPreference[] }>();
     if (users.length === 0) return current;
     const consents = await loadConsents(em, users);
+    await this.catalog.ensureKnown([...consents.values()].flatMap((c) => (c.state.acceptance ? [c.state.acceptance.policyVersion] : [])));
     const withBusiness = [...new Set(rows.filter((r) => r.outcome === null && r.event.businessId !== null).map((r) => r.event.userId))];
     const preferences = withBusiness.length > 0 ? await loadBusinessPreferences(em, withBusiness) : new Map<string, BusinessPreference[]>();
     for (const userId of users) {

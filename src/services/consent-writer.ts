@@ -1,22 +1,26 @@
 /**
  * Records consent changes. Each write is one transaction that locks the
  * user's subject row, replays a known idempotency key or plans the change with
- * the pure planner, then updates the projection and appends one ledger event
- * per change: all of it, or (on any refusal or failure) none of it.
+ * the pure planner, then updates the projection, appends one ledger event
+ * per change and leaves the change feed its outcome (the decisions right
+ * after the write): all of it, or (on any refusal or failure) none of it.
  */
 import { createHash } from 'node:crypto';
 import { LockMode } from '@mikro-orm/core';
 import type { EntityManager } from '@mikro-orm/knex';
 import type { BusinessMessageCategory, BusinessPreference, ConsentState } from '../domain/decision.js';
 import type { Change, ConsentChannel, Plan, PlannedError } from '../domain/consent-change.js';
+import { changeOutcome } from '../domain/change-feed.js';
 import { toBusinessPreference, toConsentState } from '../db/consent.repository.js';
 import { BusinessPreferenceEntity } from '../db/entities/business-preference.entity.js';
+import { ConsentChangeOutcomeEntity } from '../db/entities/consent-change-outcome.entity.js';
 import { ConsentChoiceEntity, type ConsentChoiceRow } from '../db/entities/consent-choice.entity.js';
 import { ConsentEventEntity } from '../db/entities/consent-event.entity.js';
 import { ConsentSubjectEntity, type ConsentSubjectRow } from '../db/entities/consent-subject.entity.js';
 import { IdempotencyRecordEntity } from '../db/entities/idempotency-record.entity.js';
 import { inTransaction } from '../db/transaction.js';
 import type { DatabaseConfig } from '../config.js';
+import type { PolicyCatalog } from './policy-catalog.js';
 
 export interface WriteContext {
   readonly userId: string;
@@ -59,6 +63,7 @@ export class ConsentWriter {
     private readonly dialect: DatabaseConfig['dialect'],
     /** How long an idempotency key is remembered (see idempotency-retention.ts). */
     private readonly idempotencyRetentionMs: number,
+    private readonly catalog: PolicyCatalog,
   ) {}
 
   /** Runs in a transaction of `em`, the request's unit of work. */
@@ -101,13 +106,13 @@ export class ConsentWriter {
         }
       }
 
-      const locked = await this.loadLocked(tx, subject);
+      const { locked, choices } = await this.loadLocked(tx, subject);
       const planned = plan(locked);
       const userErrors = planned.ok ? [] : planned.errors;
       let version = subject.version;
       if (planned.ok && planned.changes.length > 0) {
         version += 1;
-        await this.apply(tx, { ...subject, version }, locked, planned.changes, ctx);
+        await this.apply(tx, { ...subject, version }, locked, choices, planned.changes, ctx);
       }
       if (ctx.idempotencyKey !== null) {
         await tx.insert(IdempotencyRecordEntity, {
@@ -128,14 +133,34 @@ export class ConsentWriter {
    * Creates the subject row if this is the user's first write, then locks it
    * (SELECT … FOR UPDATE on PostgreSQL; SQLite serialises writers itself),
    * so two writes for one user never interleave.
+   *
+   * On PostgreSQL the first thing taken is a transaction-scoped advisory lock
+   * on the user, in the same statement as the insert: it needs no transaction
+   * id, so this transaction gets its id only once it holds the user. Two
+   * writes for one user therefore get transaction ids in the order they
+   * commit, which is the change feed's order (docs/architecture.md). Without
+   * it, two first writes racing on the insert could take ids in the opposite
+   * order. Other users' writes are not serialised by it.
    */
   private async lockSubject(tx: EntityManager, ctx: WriteContext): Promise<ConsentSubjectRow> {
-    await tx
-      .createQueryBuilder(ConsentSubjectEntity)
-      .insert({ userId: ctx.userId, version: 0, policyVersion: null, acceptedAt: null, updatedAt: ctx.now })
-      .onConflict('userId')
-      .ignore()
-      .execute();
+    if (this.dialect === 'postgresql') {
+      await tx.getConnection().execute(
+        `with locked as (select pg_advisory_xact_lock(hashtextextended(?, 0)))
+         insert into consent_subject (user_id, version, policy_version, accepted_at, updated_at)
+         select ?::varchar, 0, null, null, ?::timestamptz from locked
+         on conflict (user_id) do nothing`,
+        [ctx.userId, ctx.userId, ctx.now],
+        'run',
+        tx.getTransactionContext(),
+      );
+    } else {
+      await tx
+        .createQueryBuilder(ConsentSubjectEntity)
+        .insert({ userId: ctx.userId, version: 0, policyVersion: null, acceptedAt: null, updatedAt: ctx.now })
+        .onConflict('userId')
+        .ignore()
+        .execute();
+    }
     const lockMode = this.dialect === 'postgresql' ? LockMode.PESSIMISTIC_WRITE : undefined;
     return tx.findOneOrFail(ConsentSubjectEntity, { userId: ctx.userId }, { ...SNAPSHOT, lockMode });
   }
@@ -145,7 +170,10 @@ export class ConsentWriter {
    * a global marketing withdrawal clears per-business grants. Ordered, so the
    * ledger records a write's events in the same order every time.
    */
-  private async loadLocked(tx: EntityManager, subject: ConsentSubjectRow): Promise<LockedState> {
+  private async loadLocked(
+    tx: EntityManager,
+    subject: ConsentSubjectRow,
+  ): Promise<{ locked: LockedState; choices: readonly ConsentChoiceRow[] }> {
     const choices =
       subject.policyVersion != null
         ? await tx.find(ConsentChoiceEntity, { userId: subject.userId }, { ...SNAPSHOT, orderBy: { purposeKey: 'asc' } })
@@ -155,13 +183,17 @@ export class ConsentWriter {
       { userId: subject.userId },
       { ...SNAPSHOT, orderBy: { businessId: 'asc' } },
     );
-    return { state: toConsentState(subject, choices), businessPreferences: preferences.map(toBusinessPreference) };
+    return {
+      locked: { state: toConsentState(subject, choices), businessPreferences: preferences.map(toBusinessPreference) },
+      choices,
+    };
   }
 
   private async apply(
     tx: EntityManager,
     subject: ConsentSubjectRow,
     locked: LockedState,
+    lockedChoices: readonly ConsentChoiceRow[],
     changes: readonly Change[],
     ctx: WriteContext,
   ): Promise<void> {
@@ -350,6 +382,24 @@ export class ConsentWriter {
       { version: row.version, policyVersion: row.policyVersion, acceptedAt: row.acceptedAt, updatedAt: ctx.now },
     );
     await tx.insertMany(ConsentEventEntity, events);
+
+    // The feed's outcome: the state just written, read back through the same mapping reads use.
+    const choicesAfter = accepted
+      ? [...latest.values()]
+      : [...new Map([...lockedChoices, ...latest.values()].map((c) => [c.purposeKey, c])).values()];
+    const stateAfter = toConsentState({ userId: ctx.userId, ...row }, choicesAfter);
+    const preferencesAfter = [...preferences.values()].map((p) =>
+      accepted || touched.has(p.businessId) ? { ...p, policyVersion: row.policyVersion } : p,
+    );
+    // A version accepted through another instance may not be in this one's catalog yet. (SQLite has one
+    // process, whose catalog knows every version, and one connection, which this transaction holds.)
+    if (this.dialect === 'postgresql' && row.policyVersion !== null) await this.catalog.ensureKnown([row.policyVersion]);
+    const policies = {
+      accepted: row.policyVersion === null ? null : (this.catalog.get(row.policyVersion) ?? null),
+      live: this.catalog.live(ctx.now) ?? null,
+    };
+    const outcome = changeOutcome(policies, stateAfter, preferencesAfter, events);
+    await tx.insert(ConsentChangeOutcomeEntity, { userId: ctx.userId, consentVersion: row.version, ...outcome });
   }
 }
 

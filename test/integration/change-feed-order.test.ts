@@ -5,7 +5,12 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import pg from 'pg';
-import { AcceptPolicyDocument, ConsentChangesDocument, UpdateConsentDocument } from '../generated/graphql.js';
+import {
+  AcceptPolicyDocument,
+  ConsentChangesDocument,
+  SetBusinessPreferenceDocument,
+  UpdateConsentDocument,
+} from '../generated/graphql.js';
 import { testDialect } from '../support/database.js';
 import { startTestServer, type TestServer } from '../support/harness.js';
 
@@ -95,6 +100,34 @@ describe('a follower of the feed and transactions that commit out of id order', 
         await elsewhere.end();
       }
     });
+
+    it("takes a write's transaction id only once it holds the user, so one user's changes are fed in the order they commit", async () => {
+      const db = new pg.Client({ connectionString: server.database.env.DATABASE_URL });
+      await db.connect();
+      try {
+        // Hold the user as a concurrent write would: the next write must wait without a transaction id.
+        await db.query(`select pg_advisory_lock(hashtextextended('first-writer', 0))`);
+        const write = server.request(
+          UpdateConsentDocument,
+          { input: { choices: [{ purpose: 'facebook.ads', granted: true }] } },
+          await as('first-writer'),
+        );
+        let waiting: { backend_xid: string | null }[] = [];
+        await waitFor(async () => {
+          waiting = (
+            await db.query(
+              `select backend_xid from pg_stat_activity where datname = current_database() and wait_event_type = 'Lock' and wait_event = 'advisory'`,
+            )
+          ).rows;
+          return waiting.length > 0;
+        });
+        expect(waiting).toEqual([{ backend_xid: null }]);
+        await db.query(`select pg_advisory_unlock(hashtextextended('first-writer', 0))`);
+        expect((await write).data?.updateConsent.userErrors).toEqual([]);
+      } finally {
+        await db.end();
+      }
+    });
   } else {
     it('serialises writes on SQLite, so ids are handed out in commit order and concurrent writes never interleave', async () => {
       const start = (await page(null)).pageInfo.endCursor;
@@ -120,6 +153,23 @@ describe('a follower of the feed and transactions that commit out of id order', 
       }
     });
   }
+
+  it("feeds one user's concurrent writes in consentVersion order", async () => {
+    const start = (await page(null)).pageInfo.endCursor;
+    const auth = await as('busy-user');
+    await server.request(AcceptPolicyDocument, { input: { version: V2016 } }, auth);
+    await Promise.all(
+      Array.from({ length: 10 }, (_, i) =>
+        server.request(
+          SetBusinessPreferenceDocument,
+          { input: { businessId: `shop-${i}`, category: 'MARKETING', allowed: i % 2 === 0 } },
+          auth,
+        ),
+      ),
+    );
+    const versions = (await page(start)).edges.filter((e) => e.node.userId === 'busy-user').map((e) => e.node.consentVersion);
+    expect(versions).toEqual(Array.from({ length: 11 }, (_, i) => i + 1));
+  });
 });
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));

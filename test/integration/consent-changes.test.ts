@@ -6,10 +6,12 @@ import {
   type ConsentChangesQuery,
   DecisionsDocument,
   PropagationDocument,
+  PublishPolicyDocument,
   SetBusinessPreferenceDocument,
   UpdateConsentDocument,
 } from '../generated/graphql.js';
-import { dataStatements, startTestServer, type TestServer } from '../support/harness.js';
+import { WHATSAPP_2016 } from '../../src/policies/bundled.js';
+import { DAY, dataStatements, startTestServer, type TestServer } from '../support/harness.js';
 
 const V2016 = '2016-08-25';
 type Edge = ConsentChangesQuery['consentChanges']['edges'][number];
@@ -94,10 +96,27 @@ describe('the change feed', () => {
         { input: { businessId: 'acme-shoes', category: 'MARKETING', allowed: false } },
         bob,
       );
+      await server.request(SetBusinessPreferenceDocument, { input: { businessId: 'acme-shoes', blocked: true } }, bob);
 
+      // Each change carries the preference right after it, not as it stands when the feed is read.
       const changes = (await follow(start)).edges.map((e) => e.node).filter((n) => n.event.type === 'BUSINESS_PREFERENCE_CHANGED');
       expect(changes.map((c) => [c.event.setting, c.decisions, c.businessMessaging])).toEqual([
         ['MARKETING', [], { businessId: 'acme-shoes', blocked: false, transactional: true, marketing: false }],
+        ['BLOCKED', [], { businessId: 'acme-shoes', blocked: true, transactional: false, marketing: false }],
+      ]);
+    });
+
+    it('carries the decision right after each change, not the one in force when the feed is read', async () => {
+      const start = await endOfFeed();
+      const fay = await user('fay');
+      await server.request(AcceptPolicyDocument, { input: { version: V2016 } }, fay);
+      await server.request(UpdateConsentDocument, { input: { choices: [{ purpose: 'facebook.ads', granted: false }] } }, fay);
+      await server.request(UpdateConsentDocument, { input: { choices: [{ purpose: 'facebook.ads', granted: true }] } }, fay);
+
+      const ads = (await follow(start)).edges.map((e) => e.node).filter((n) => n.event.purposeKey === 'facebook.ads');
+      expect(ads.map((n) => [n.consentVersion, n.decisions.map((d) => d.reason)])).toEqual([
+        [2, ['USER_WITHDRAWN']],
+        [3, ['USER_GRANTED']],
       ]);
     });
 
@@ -244,5 +263,58 @@ describe('the change feed', () => {
       await server.request(`{ dataSubject(id: "dave") { consent { version } } }`, undefined, { token: reader });
       expect(server.statements.filter((s) => s.includes('consent_change'))).toEqual([]);
     });
+  });
+});
+
+describe('carried choices in the change feed', () => {
+  let server: TestServer;
+
+  beforeAll(async () => {
+    server = await startTestServer();
+  });
+  afterAll(() => server?.close());
+
+  it('serves the choices an acceptance carried over, with the decisions they keep under the new version', async () => {
+    const token = await server.token('gus');
+    await server.request(
+      AcceptPolicyDocument,
+      { input: { version: V2016, choices: [{ purpose: 'facebook.account_sharing', granted: false }] } },
+      { token },
+    );
+    const admin = await server.token('policy-team', 'consent:admin');
+    const purposes = WHATSAPP_2016.purposes.map((p) => ({
+      key: p.key,
+      title: p.title,
+      description: p.description,
+      recipient: p.recipient,
+      dataCategories: [...p.dataCategories],
+      legalBasis: p.legalBasis,
+      control: p.control,
+      defaultGranted: p.defaultGranted,
+      changeWindowDays: p.changeWindowDays,
+      choiceGroup: p.choiceGroup,
+    }));
+    const prohibitions = WHATSAPP_2016.prohibitions.map((p) => ({ recipient: p.recipient, dataCategory: p.dataCategory }));
+    const effectiveAt = new Date(server.now().getTime() + DAY).toISOString();
+    const published = await server.request(
+      PublishPolicyDocument,
+      { input: { version: '2017-06-01', effectiveAt, purposes, prohibitions } },
+      { token: admin },
+    );
+    expect(published.data?.publishPrivacyPolicy.userErrors).toEqual([]);
+    server.advance(2 * DAY);
+    const reader = await server.token('ads-pipeline', 'consent:read');
+    const start = (await server.request(ConsentChangesDocument, { first: 500 }, { token: reader })).data!.consentChanges.pageInfo.endCursor;
+
+    await server.request(AcceptPolicyDocument, { input: { version: '2017-06-01' } }, { token });
+    const changes = (
+      await server.request(ConsentChangesDocument, { after: start, first: 500 }, { token: reader })
+    ).data!.consentChanges.edges.map((e) => e.node);
+    const carried = changes.filter((c) => c.event.type === 'CHOICE_CARRIED');
+    expect(carried.map((c) => [c.event.purposeKey, c.decisions.map((d) => [d.allowed, d.reason, d.policyVersion])])).toEqual([
+      ['facebook.ads', [[false, 'USER_WITHDRAWN', '2017-06-01']]],
+      ['facebook.friend_suggestions', [[false, 'USER_WITHDRAWN', '2017-06-01']]],
+    ]);
+    expect(changes.every((c) => c.consentVersion === 2)).toBe(true);
   });
 });

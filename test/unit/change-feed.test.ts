@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import {
+  changeOutcome,
   changeSubject,
   compareFeedPositions,
   CONSUMER_NAME,
@@ -9,6 +10,7 @@ import {
   toChangeMessage,
   type FeedChange,
 } from '../../src/domain/change-feed.js';
+import { acceptedState, choice, NO_CONSENT, POLICY_2016, V2016 } from './policy-fixtures.js';
 
 describe('feed cursors', () => {
   it('round-trip every position, including the largest transaction ids', () => {
@@ -124,5 +126,59 @@ describe('what a change reports', () => {
   it('accepts short lower-case consumer names only', () => {
     expect(['ads-pipeline', 'friend.suggestions', 'm_1'].every((n) => CONSUMER_NAME.test(n))).toBe(true);
     expect(['', 'Ads', '-x', 'a b', 'x'.repeat(65)].some((n) => CONSUMER_NAME.test(n))).toBe(false);
+  });
+});
+
+describe('the outcome a write leaves for the feed', () => {
+  const at = new Date('2016-09-01T12:00:00.000Z');
+  const ctx = { accepted: POLICY_2016, live: POLICY_2016 };
+  const state = acceptedState(V2016, at, [choice('facebook.ads', false, at), choice('facebook.friend_suggestions', false, at)]);
+  const none = { purposeKey: null, businessId: null };
+
+  it('decides every purpose after an acceptance', () => {
+    const outcome = changeOutcome(ctx, state, [], [none, { purposeKey: 'facebook.ads', businessId: null }]);
+    expect(outcome.decisions.map((d) => d.purposeKey)).toEqual(POLICY_2016.purposes.map((p) => p.key));
+    expect(outcome.businesses).toEqual([]);
+  });
+
+  it('decides only the purposes a choice change named, as they stand after it', () => {
+    const outcome = changeOutcome(ctx, state, [], [{ purposeKey: 'facebook.ads', businessId: null }]);
+    expect(outcome.decisions).toEqual([
+      {
+        purposeKey: 'facebook.ads',
+        recipient: 'facebook',
+        dataCategories: ['phone_number', 'account_info'],
+        allowed: false,
+        reason: 'USER_WITHDRAWN',
+        policyVersion: V2016,
+        decidedAt: at.toISOString(),
+        changeableUntil: new Date(at.getTime() + 30 * 24 * 3600 * 1000).toISOString(),
+      },
+    ]);
+  });
+
+  it('gives each business a setting touched its effective preference, and decides no purpose for it', () => {
+    const preference = { businessId: 'acme', blocked: false, transactional: null, marketing: false, updatedAt: at, policyVersion: V2016 };
+    const outcome = changeOutcome(ctx, state, [preference], [{ purposeKey: null, businessId: 'acme' }]);
+    expect(outcome).toEqual({
+      decisions: [],
+      businesses: [
+        {
+          businessId: 'acme',
+          blocked: false,
+          transactional: true,
+          transactionalReason: 'ESSENTIAL',
+          marketing: false,
+          marketingReason: 'USER_WITHDRAWN',
+          updatedAt: at.toISOString(),
+        },
+      ],
+    });
+  });
+
+  it('reports denials for a user who has accepted nothing', () => {
+    const outcome = changeOutcome({ accepted: null, live: POLICY_2016 }, NO_CONSENT, [], [none]);
+    expect(outcome.decisions.map((d) => d.reason)).toEqual(POLICY_2016.purposes.map(() => 'POLICY_NOT_ACCEPTED'));
+    expect(outcome.decisions.every((d) => !d.allowed)).toBe(true);
   });
 });

@@ -44,8 +44,9 @@ export class ConsentChangeResolver {
     if (after != null && position === null) throw requestError('BAD_USER_INPUT', '`after` is not a cursor consentChanges issued.');
     const page = await this.feed.page(ctx.em, position, size, ctx.now);
     // A version published on another instance may not have reached this one yet.
-    const versions = page.changes.flatMap((c) => c.decisions.map((d) => d.policyVersion));
-    if (versions.some((v) => v !== null && !this.catalog.get(v))) await this.catalog.refresh();
+    await this.catalog.ensureKnown(
+      page.changes.flatMap((c) => c.decisions.flatMap((d) => (d.policyVersion === null ? [] : [d.policyVersion]))),
+    );
     const edges = page.changes.map((change) => ({ cursor: change.cursor, node: this.toChange(change) }));
     return { edges, pageInfo: { hasNextPage: page.hasNextPage, endCursor: edges.at(-1)?.cursor ?? after ?? null } };
   }
