@@ -58,13 +58,22 @@ export const DEVELOPMENT_CORS_ORIGINS: readonly string[] = [
 export interface NatsConfig {
   /** One or more server URLs, comma-separated in NATS_URL. */
   readonly servers: readonly string[];
-  /** The stream and its subjects are fixed by the contract; only tests point them elsewhere. */
+  /**
+   * The contract's stream and subject prefix unless NATS_STREAM and
+   * NATS_SUBJECT_PREFIX name others: an isolated test or staging stream on a
+   * shared NATS server, where change ids that restart at 1 in a fresh
+   * database would otherwise be dropped as duplicates of another run's.
+   */
   readonly stream: string;
   readonly subjectPrefix: string;
 }
 
 export const CONSENT_CHANGES_STREAM = 'CONSENT_CHANGES';
 export const CONSENT_CHANGES_SUBJECT_PREFIX = 'consent.changes';
+// JetStream's rules for a stream name (no dots, spaces or wildcards) and for
+// literal subject tokens: the relay subscribes the stream to `<prefix>.>`.
+const STREAM_NAME = /^[A-Za-z0-9_-]{1,64}$/;
+const SUBJECT_PREFIX = /^[A-Za-z0-9_-]+(\.[A-Za-z0-9_-]+)*$/;
 
 export interface Config {
   readonly production: boolean;
@@ -293,15 +302,18 @@ export function parseConfig(env: Env): Config {
   const persistedDocuments =
     documentsFile === undefined ? null : readPersistedDocuments(path.resolve(projectRoot, documentsFile), problems);
 
-  let nats: NatsConfig | null = null;
   const natsUrl = value('NATS_URL');
-  if (natsUrl !== undefined) {
-    const servers = natsUrl.split(',').map((s) => s.trim());
-    if (servers.some((s) => !/^(nats|tls):\/\/[^\s/]+$/.test(s))) {
-      problems.push('NATS_URL must be nats://host:port or tls://host:port, several separated by commas');
-    }
-    nats = { servers, stream: CONSENT_CHANGES_STREAM, subjectPrefix: CONSENT_CHANGES_SUBJECT_PREFIX };
+  const servers = natsUrl?.split(',').map((s) => s.trim()) ?? [];
+  if (servers.some((s) => !/^(nats|tls):\/\/[^\s/]+$/.test(s))) {
+    problems.push('NATS_URL must be nats://host:port or tls://host:port, several separated by commas');
   }
+  const stream = value('NATS_STREAM') ?? CONSENT_CHANGES_STREAM;
+  if (!STREAM_NAME.test(stream)) problems.push(`NATS_STREAM must be 1 to 64 letters, digits, _ or -, got "${stream}"`);
+  const subjectPrefix = value('NATS_SUBJECT_PREFIX') ?? CONSENT_CHANGES_SUBJECT_PREFIX;
+  if (!SUBJECT_PREFIX.test(subjectPrefix)) {
+    problems.push(`NATS_SUBJECT_PREFIX must be dot-separated tokens of letters, digits, _ or - (no wildcards), got "${subjectPrefix}"`);
+  }
+  const nats: NatsConfig | null = natsUrl === undefined ? null : { servers, stream, subjectPrefix };
 
   const config: Config = {
     production,

@@ -234,4 +234,25 @@ describe('configuration', () => {
       'NATS_URL must be nats://host:port or tls://host:port, several separated by commas',
     ]);
   });
+
+  it('publishes to another stream and subject prefix only when NATS_STREAM and NATS_SUBJECT_PREFIX name valid ones', () => {
+    expect(
+      parseConfig({
+        NATS_URL: 'nats://127.0.0.1:4222',
+        NATS_STREAM: 'CONSENT_CHANGES_STAGING-2',
+        NATS_SUBJECT_PREFIX: 'staging.consent_changes',
+      }).nats,
+    ).toEqual({ servers: ['nats://127.0.0.1:4222'], stream: 'CONSENT_CHANGES_STAGING-2', subjectPrefix: 'staging.consent_changes' });
+    expect(parseConfig({ NATS_URL: 'nats://127.0.0.1:4222', NATS_STREAM: ' ' }).nats?.stream).toBe('CONSENT_CHANGES');
+    expect(parseConfig({ NATS_STREAM: 'S', NATS_SUBJECT_PREFIX: 'p' }).nats).toBeNull();
+    expect(problems({ NATS_URL: 'nats://127.0.0.1:4222', NATS_STREAM: 'consent.changes', NATS_SUBJECT_PREFIX: 'consent.*' })).toEqual([
+      'NATS_STREAM must be 1 to 64 letters, digits, _ or -, got "consent.changes"',
+      'NATS_SUBJECT_PREFIX must be dot-separated tokens of letters, digits, _ or - (no wildcards), got "consent.*"',
+    ]);
+    for (const stream of ['S'.repeat(65), 'A B', 'CONSENT>']) expect(problems({ NATS_STREAM: stream })).toHaveLength(1);
+    for (const prefix of ['consent.>', 'consent..changes', '.consent', 'consent.', 'consent changes', '>']) {
+      expect(problems({ NATS_SUBJECT_PREFIX: prefix })).toHaveLength(1);
+    }
+    expect(problems({ NATS_STREAM: 'S'.repeat(64), NATS_SUBJECT_PREFIX: 'a.b-c.d_e.F9' })).toEqual([]);
+  });
 });
