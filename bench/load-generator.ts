@@ -74,6 +74,8 @@ export interface LoadResult {
   readonly acceptedChanges?: number;
   readonly refusedOrUnchanged?: number;
   readonly graphqlErrors?: number;
+  /** Write runs: the writers' state afterwards, for the next run on the same database. */
+  readonly users?: WriteUser[];
 }
 
 function percentile(sorted: Float64Array, p: number): number {
@@ -180,6 +182,8 @@ async function runWrite(spec: WriteSpec): Promise<LoadResult> {
   let graphqlErrors = 0;
   const mutation =
     'mutation Toggle($input: UpdateConsentInput!) { updateConsent(input: $input) { consent { version } userErrors { code message } } }';
+  // A user's next version names the request: unique per user, as a client's retry key must be.
+  const keyOf = (user: (typeof state)[number]) => `bench-${user.id}-v${user.version + 1}`;
 
   const result = await runAutocannon({
     url: spec.url,
@@ -200,7 +204,7 @@ async function runWrite(spec: WriteSpec): Promise<LoadResult> {
             headers: { 'content-type': 'application/json', authorization: `Bearer ${user.token}` },
             body: JSON.stringify({
               query: mutation,
-              variables: { input: { choices: [{ purpose: spec.purpose, granted: !user.granted }] } },
+              variables: { input: { choices: [{ purpose: spec.purpose, granted: !user.granted }], idempotencyKey: keyOf(user) } },
             }),
           };
         },
@@ -230,7 +234,7 @@ async function runWrite(spec: WriteSpec): Promise<LoadResult> {
       } as autocannon.Request,
     ],
   });
-  return { ...result, acceptedChanges: accepted, refusedOrUnchanged: unchanged, graphqlErrors };
+  return { ...result, acceptedChanges: accepted, refusedOrUnchanged: unchanged, graphqlErrors, users: state };
 }
 
 type Command = { readonly id: number; readonly type?: 'stop'; readonly spec: ReadSpec | WriteSpec };

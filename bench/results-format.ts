@@ -62,16 +62,47 @@ export interface ProbeResult {
   readonly ftv1Present: boolean;
 }
 
-export interface WriteResult {
-  readonly database: string;
-  readonly connections: number;
+/** One measured write run of one target. */
+export interface WriteRun {
+  readonly rep: number;
   readonly load: LoadResult;
+  readonly changesPerSecond: number;
+  /** In cores over the run. */
   readonly serverCpu: number;
   readonly databaseCpu: number | null;
-  /** Writes (distinct user and consent version) in the ledger; the names predate events per write varying. */
-  readonly ledgerRowsBefore: number;
-  readonly ledgerRowsAfter: number;
+  /** nats-server's CPU, for the target that publishes. */
+  readonly natsCpu: number | null;
+  readonly serverCpuMsPerChange: number;
+  /** Writes (distinct user and consent version) the ledger gained; must equal the accepted changes. */
+  readonly ledgerRowsAdded: number;
   readonly ledgerMatches: boolean;
+}
+
+export interface WriteTargetResult {
+  readonly key: string;
+  readonly label: string;
+  readonly database: string;
+  readonly connections: number;
+  /** SQL statements per change, BEGIN and COMMIT included; null when the server cannot tell. */
+  readonly statementsPerChange: number | null;
+  readonly runs: readonly WriteRun[];
+  /** Per-repetition ratio of changes/s to the write floor's. */
+  readonly versusFloor: Spread | null;
+  /** For the publishing target: per-repetition ratio to production without the relay. */
+  readonly versusNoOutbox: Spread | null;
+}
+
+/** From a change's occurredAt (taken as its request starts, before the transaction) to JetStream's stored timestamp. */
+export interface FreshnessResult {
+  readonly messages: number;
+  readonly p50Ms: number;
+  readonly p99Ms: number;
+  readonly maxMs: number;
+}
+
+export interface WriteResults {
+  readonly targets: readonly WriteTargetResult[];
+  readonly freshness: FreshnessResult | null;
 }
 
 export interface BenchResults {
@@ -84,7 +115,7 @@ export interface BenchResults {
   readonly targets: readonly TargetInfo[];
   readonly probes: readonly ProbeResult[];
   readonly cells: readonly Cell[];
-  readonly writes: readonly WriteResult[];
+  readonly writes: WriteResults | null;
 }
 
 const fmt = (value: number, digits = 0) =>
@@ -202,22 +233,68 @@ export function renderMarkdown(results: BenchResults): string {
     lines.push('');
   }
 
-  if (results.writes.length > 0) {
-    lines.push('**Write path**: `updateConsent` toggling `business.marketing`, each request for a distinct user with their own token', '');
-    lines.push(
-      '| database | writers | changes/s | p50 ms | p99 ms | accepted changes | ledger writes added | ledger = changes | errors | server CPU |',
-      '|---|---|---|---|---|---|---|---|---|---|',
-    );
-    for (const w of results.writes) {
-      const added = w.ledgerRowsAfter - w.ledgerRowsBefore;
-      lines.push(
-        `| ${w.database} | ${w.connections} | ${significant((w.load.acceptedChanges ?? 0) / w.load.seconds)} | ${significant(w.load.latencyMs.p50)} | ` +
-          `${significant(w.load.latencyMs.p99)} | ${fmt(w.load.acceptedChanges ?? 0)} | ${fmt(added)} | ${w.ledgerMatches ? 'yes' : 'NO'} | ` +
-          `${fmt((w.load.graphqlErrors ?? 0) + w.load.errors + w.load.non2xx)} | ` +
-          `${w.serverCpu.toFixed(2)}${w.databaseCpu !== null ? ` (+DB ${w.databaseCpu.toFixed(2)})` : ''} |`,
-      );
-    }
-    lines.push('');
-  }
+  if (results.writes && results.writes.targets.length > 0) lines.push(...renderWrites(results.writes));
   return lines.join('\n');
+}
+
+export const WRITE_TARGET_CHECKS = [
+  { target: 'prod-pg', base: 'floor', atLeast: 0.6, label: 'production, PostgreSQL ≥ 0.6× the write floor' },
+  {
+    target: 'prod-pg-outbox',
+    base: 'no outbox',
+    atLeast: 0.5,
+    label: 'relay publishing ≥ 0.5× without it (the outbox must not halve writes)',
+  },
+] as const;
+
+function renderWrites(writes: WriteResults): string[] {
+  const lines: string[] = [];
+  const ratioText = (s: Spread | null) => (s && Number.isFinite(s.median) ? withRange(s, (v) => `${v.toFixed(2)}×`) : '–');
+  lines.push(
+    '**Write path**: `updateConsent` toggling `business.marketing` with an idempotency key, each request one user with their own token; ' +
+      'median of interleaved repetitions (range in brackets)',
+    '',
+    '| target | writers | changes/s | × floor | p50 ms | p99 ms | server CPU | server CPU ms / change | SQL / change | ledger = changes | errors |',
+    '|---|---|---|---|---|---|---|---|---|---|---|',
+  );
+  for (const t of writes.targets) {
+    const rate = spread(t.runs.map((r) => r.changesPerSecond));
+    const p50 = spread(t.runs.map((r) => r.load.latencyMs.p50));
+    const p99 = spread(t.runs.map((r) => r.load.latencyMs.p99));
+    const cpu = spread(t.runs.map((r) => r.serverCpu));
+    const db = spread(t.runs.map((r) => r.databaseCpu ?? Number.NaN));
+    const nats = spread(t.runs.map((r) => r.natsCpu ?? Number.NaN));
+    const perChange = spread(t.runs.map((r) => r.serverCpuMsPerChange));
+    const errors = t.runs.reduce((sum, r) => sum + (r.load.graphqlErrors ?? 0) + r.load.errors + r.load.non2xx, 0);
+    const extra = `${Number.isFinite(db.median) ? ` (+DB ${db.median.toFixed(2)})` : ''}${Number.isFinite(nats.median) ? ` (+NATS ${nats.median.toFixed(2)})` : ''}`;
+    lines.push(
+      `| ${t.label} | ${t.connections} | ${withRange(rate, significant)} | ${ratioText(t.versusFloor)} | ${significant(p50.median)} | ` +
+        `${significant(p99.median)} | ${cpu.median.toFixed(2)}${extra} | ${significant(perChange.median)} | ` +
+        `${t.statementsPerChange === null ? '–' : fmt(t.statementsPerChange, 1)} | ${t.runs.every((r) => r.ledgerMatches) ? 'yes' : 'NO'} | ${fmt(errors)} |`,
+    );
+  }
+  lines.push('');
+  const prod = writes.targets.find((t) => t.key === 'prod-pg');
+  const outbox = writes.targets.find((t) => t.key === 'prod-pg-outbox');
+  lines.push('| write target | measured | met |', '|---|---|---|');
+  for (const check of WRITE_TARGET_CHECKS) {
+    const s = check.target === 'prod-pg' ? (prod?.versusFloor ?? null) : (outbox?.versusNoOutbox ?? null);
+    const met = s && Number.isFinite(s.median) ? (s.median >= check.atLeast ? 'yes' : 'no') : 'not measured';
+    lines.push(`| ${check.label} | ${ratioText(s)} | ${met} |`);
+  }
+  const rate = prod ? spread(prod.runs.map((r) => r.changesPerSecond)).median : Number.NaN;
+  lines.push(
+    `| production, PostgreSQL ≥ 1,000 changes/s | ${significant(rate)} | ${Number.isFinite(rate) ? (rate >= 1000 ? 'yes' : 'no') : 'not measured'} |`,
+  );
+  lines.push('');
+  const f = writes.freshness;
+  if (f) {
+    lines.push(
+      `**Freshness of the stream** under the publishing target's write load: ${fmt(f.messages)} changes, from the change's \`occurredAt\` ` +
+        `(taken when its request starts, before the transaction) to JetStream's stored timestamp: ` +
+        `p50 ${significant(f.p50Ms)} ms, p99 ${significant(f.p99Ms)} ms, max ${significant(f.maxMs)} ms.`,
+      '',
+    );
+  }
+  return lines;
 }

@@ -5,6 +5,8 @@
  *   npm run bench                 full run (5 interleaved repetitions, a few minutes)
  *   npm run bench -- --quick      smoke run (~1 minute); writes bench/results/quick.*
  *   npm run bench -- --profile    CPU profile of production on SQLite at N = 100
+ *   npm run bench -- --profile=prod-pg --profile-writes
+ *                                 CPU profile of production on PostgreSQL under the write load
  *                                 (--profile=prod-sqlite,L4 to profile several servers,
  *                                 --profile-n=1 for another batch size)
  *
@@ -22,6 +24,7 @@ import { cpus, release, tmpdir } from 'node:os';
 import path from 'node:path';
 import { parseArgs, isDeepStrictEqual } from 'node:util';
 import { MikroORM } from '@mikro-orm/core';
+import { connect } from '@nats-io/transport-node';
 import pg from 'pg';
 import { mintToken } from '../src/auth/token-signer.js';
 import { type DatabaseConfig, parseConfig } from '../src/config.js';
@@ -29,7 +32,7 @@ import { ormOptions } from '../src/db/orm.config.js';
 import { projectRoot } from '../src/project-root.js';
 import { formatSummary, summariseFile } from './cpuprofile-top.js';
 import { BATCH_SIZES, DEFAULT_SEED, entitiesBodies, generateUsers } from './dataset.js';
-import type { LoadRequest, LoadResult, ReadSpec, WriteSpec } from './load-generator.js';
+import type { LoadRequest, LoadResult, ReadSpec, WriteSpec, WriteUser } from './load-generator.js';
 import { BenchChild, canPin, cpuSeconds, cpuSecondsOf, machineBusySeconds, peakRss, resetPeakRss } from './processes.js';
 import {
   type BenchResults,
@@ -38,9 +41,10 @@ import {
   type RepMeasurement,
   renderMarkdown,
   type TargetInfo,
-  type WriteResult,
+  type WriteResults,
 } from './results-format.js';
 import { seedDatabase } from './seed.js';
+import { dropStream, measureWrites, startRelayAtEnd, type WriteTarget } from './writes.js';
 
 const JWT_SECRET = 'consent-bench-secret-0123456789abcdef-not-for-production';
 const SERVER_CORE = 0;
@@ -58,7 +62,9 @@ type ServerKey =
   | 'prod-sqlite-bare'
   | 'prod-sqlite-logs'
   | 'prod-sqlite-metrics'
-  | 'prod-sqlite-tracing';
+  | 'prod-sqlite-tracing'
+  | 'write-floor'
+  | 'prod-pg-outbox';
 
 interface Target extends TargetInfo {
   readonly server: ServerKey;
@@ -143,6 +149,8 @@ const SERVER_SCRIPTS: Record<ServerKey, string> = {
   'prod-sqlite-logs': 'servers/production.js',
   'prod-sqlite-metrics': 'servers/production.js',
   'prod-sqlite-tracing': 'servers/production.js',
+  'write-floor': 'servers/write-floor.js',
+  'prod-pg-outbox': 'servers/production.js',
 };
 
 /**
@@ -177,9 +185,13 @@ interface Settings {
   readonly variants: number;
   readonly rateMode: 'paced' | 'autocannon';
   readonly postgresUrl: string;
+  /** The NATS server the publishing write target uses; skipped when it does not answer. */
+  readonly natsUrl: string;
   readonly profile: readonly string[] | null;
   readonly profileSeconds: number;
   readonly profileN: number;
+  /** --profile-writes: profile under the write load instead of reads. */
+  readonly profileWrites: boolean;
   /** Whether each production server commits one write before it is measured (see prime()). */
   readonly prime: boolean;
   /** --targets=a,b: measure only these (L2, the reference for answers and ratios, always runs). */
@@ -197,6 +209,7 @@ function parseSettings(): Settings {
       'rate-mode': { type: 'string', default: 'paced' },
       'profile-seconds': { type: 'string', default: '10' },
       'profile-n': { type: 'string', default: '100' },
+      'profile-writes': { type: 'boolean', default: false },
       'no-prime': { type: 'boolean', default: false },
       targets: { type: 'string' },
     },
@@ -226,9 +239,11 @@ function parseSettings(): Settings {
     variants: 16,
     rateMode,
     postgresUrl: process.env.BENCH_POSTGRES_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres',
+    natsUrl: process.env.BENCH_NATS_URL ?? 'nats://127.0.0.1:4222',
     profile: values.profile ? values.profile.split(',').map((s) => s.trim()) : null,
     profileSeconds: Number(values['profile-seconds']),
     profileN: Number(values['profile-n']),
+    profileWrites: values['profile-writes'] ?? false,
     prime: !values['no-prime'],
     only: values.targets ? ['L2', ...values.targets.split(',').map((s) => s.trim())] : null,
   };
@@ -280,6 +295,50 @@ async function preparePostgres(serverUrl: string): Promise<Record<string, string
   return { DATABASE_URL: url.toString() };
 }
 
+/** The stream the bench's publishing server writes to: the contract's name is for production data. */
+const BENCH_STREAM = 'CONSENT_CHANGES_BENCH';
+
+/**
+ * `consent_bench_outbox`, a copy of the seeded bench database, for the
+ * server whose relay publishes (so it publishes only its own writes), and
+ * the environment that points it at NATS; null when NATS does not answer.
+ */
+async function prepareOutboxCopy(serverUrl: string, natsUrl: string): Promise<Record<string, string> | null> {
+  try {
+    const connection = await connect({ servers: natsUrl, timeout: 3000 });
+    await connection.close();
+  } catch (error) {
+    console.warn(`NATS at ${natsUrl} does not answer (${String(error)}): skipping the publishing write target.`);
+    return null;
+  }
+  const admin = new pg.Client({ connectionString: serverUrl });
+  await admin.connect();
+  try {
+    await admin.query('drop database if exists consent_bench_outbox with (force)');
+    await admin.query('create database consent_bench_outbox template consent_bench');
+  } finally {
+    await admin.end();
+  }
+  const url = new URL(serverUrl);
+  url.pathname = '/consent_bench_outbox';
+  return { DATABASE_URL: url.toString(), NATS_URL: natsUrl, NATS_STREAM: BENCH_STREAM, NATS_SUBJECT_PREFIX: 'bench.consent.changes' };
+}
+
+/** SQL statements per committed write, from the request log lines of writes that changed something. */
+function statementsPerLoggedWrite(logFile: string): number | null {
+  if (!existsSync(logFile)) return null;
+  let writes = 0;
+  let statements = 0;
+  for (const line of readFileSync(logFile, 'utf8').split('\n')) {
+    if (!line.includes(':changed"')) continue;
+    const entry = JSON.parse(line) as { sqlStatements?: number; writes?: string[] };
+    if (entry.sqlStatements === undefined || entry.writes?.length !== 1) continue;
+    writes += 1;
+    statements += entry.sqlStatements;
+  }
+  return writes > 0 ? statements / writes : null;
+}
+
 /**
  * Writes recorded in the ledger: one per (user, consent version), whatever
  * its number of events (a global marketing withdrawal also clears each
@@ -306,6 +365,8 @@ class Bench {
   private readonly tmp = mkdtempSync(path.join(tmpdir(), 'consent-bench-'));
   private readonly sqliteEnv = { SQLITE_PATH: path.join(this.tmp, 'consent.sqlite') };
   private postgresEnv: Record<string, string> | null = null;
+  /** A copy of the PostgreSQL bench database for the server whose relay publishes, with its stream; null without NATS. */
+  private outboxEnv: Record<string, string> | null = null;
   private readonly users;
   private readonly bodies: Record<number, string[]>;
   private readonly workloadPath = path.join(this.tmp, 'workload.json');
@@ -344,7 +405,8 @@ class Bench {
   private serverEnv(key: ServerKey): Record<string, string> {
     if (key === 'prod-sqlite') return this.childEnv(this.sqliteEnv);
     if (key === 'prod-sqlite-no-limits') return this.childEnv({ ...this.sqliteEnv, BENCH_WITHOUT_REQUEST_LIMITS: '1' });
-    if (key === 'prod-pg') return this.childEnv(this.postgresEnv ?? {});
+    if (key === 'prod-pg' || key === 'write-floor') return this.childEnv(this.postgresEnv ?? {});
+    if (key === 'prod-pg-outbox') return this.childEnv(this.outboxEnv ?? {});
     if (key === 'prod-sqlite-tracing') return this.childEnv({ ...this.sqliteEnv, OTEL_EXPORTER_OTLP_ENDPOINT: this.otlpSink.url });
     const variant = OBSERVABILITY_ENV[key];
     if (variant) return this.childEnv({ ...this.sqliteEnv, ...variant });
@@ -373,7 +435,12 @@ class Bench {
       const postgres = await seedDatabase(this.postgresEnv, this.users);
       log(`PostgreSQL (consent_bench) seeded: ${JSON.stringify(postgres)}`);
       this.dataset.postgresSeed = postgres;
+      this.outboxEnv = await prepareOutboxCopy(this.settings.postgresUrl, this.settings.natsUrl);
     }
+  }
+
+  private logFile(key: ServerKey, name?: string): string {
+    return path.join(this.tmp, `${name ?? key}.log`.replace(/[^\w.-]+/g, '-'));
   }
 
   private startServer(
@@ -387,7 +454,7 @@ class Bench {
       env: { ...this.serverEnv(key), ...extra.env },
       nodeArgs: extra.nodeArgs,
       // A log file, as a collector would tail: realistic write cost, and the run's output stays readable.
-      stdoutFile: path.join(this.tmp, `${extra.name ?? key}.log`.replace(/[^\w.-]+/g, '-')),
+      stdoutFile: this.logFile(key, extra.name),
     });
   }
 
@@ -449,6 +516,8 @@ class Bench {
   private async load(spec: ReadSpec | WriteSpec): Promise<LoadResult> {
     const reply = await this.generator.request<{ result?: LoadResult; error?: string }>({ spec }, 300_000);
     if (reply.error || !reply.result) throw new Error(`load generator: ${reply.error}`);
+    // A profile's write runs go on from where the last left the writers.
+    if (spec.kind === 'write' && spec.users === this.profileWriters && reply.result.users) this.profileWriters = reply.result.users;
     return reply.result;
   }
 
@@ -609,66 +678,104 @@ class Bench {
   }
 
   /**
-   * Concurrent writers, each request a change for a distinct user with the
-   * user's own token. A time-bound warm-up (its own users) sizes the
-   * measured run, which is bounded by count: autocannon then waits for every
-   * response, so no write finishes unseen and the ledger must have grown by
-   * exactly the changes the responses reported.
+   * The write half: the write floor, production on PostgreSQL without and
+   * with the relay publishing, and production on SQLite, interleaved
+   * (bench/writes.ts). The floor and the publishing server start here, after
+   * the reads, so they take no core time from the read measurements.
    */
-  async writes(): Promise<WriteResult[]> {
+  async writes(): Promise<WriteResults | null> {
     const purpose = 'business.marketing';
     const candidates = this.users.filter((u) => !u.choices.some((c) => c.purposeKey === purpose));
     const writersOf = (users: typeof candidates) =>
       Promise.all(
         users.map(async (u) => ({ id: u.id, token: await mintToken(JWT_SECRET, { sub: u.id }), granted: true, version: u.version })),
       );
-    const warmupWriters = await writersOf(candidates.slice(0, 500));
-    const writers = await writersOf(candidates.slice(500, 3500));
-    const connections = this.settings.writeConnections;
-    const results: WriteResult[] = [];
-    const databases: [Target, string, DatabaseConfig][] = [];
-    const byServer = (server: ServerKey) => TARGETS.find((t) => t.key === server)!;
-    // With --targets, only the databases whose production server runs.
+    const warmupUsers = await writersOf(candidates.slice(0, 500));
+    const users = await writersOf(candidates.slice(500, 3500));
+    const targets: WriteTarget[] = [];
+    const ledgerOf = (env: Record<string, string>) => () => countLedgerWrites(parseConfig(env).database);
+    const loggedStatements = (server: ServerKey) => async () => statementsPerLoggedWrite(this.logFile(server));
     if (this.postgresEnv && this.servers.has('prod-pg')) {
-      databases.push([byServer('prod-pg'), 'PostgreSQL', parseConfig(this.postgresEnv).database]);
-    }
-    if (this.servers.has('prod-sqlite')) databases.push([byServer('prod-sqlite'), 'SQLite', parseConfig(this.sqliteEnv).database]);
-    for (const [target, database, config] of databases) {
-      const url = this.url(target.server);
-      const warmup = await this.load({ kind: 'write', url, connections, seconds: 1, purpose, users: warmupWriters });
-      const amount = Math.max(
-        connections * 10,
-        Math.min(writers.length, Math.round(warmup.requestsPerSecond * this.settings.writeSeconds)),
-      );
-      await this.settle();
-      const before = await countLedgerWrites(config);
-      const pid = this.servers.get(target.server)!.pid;
-      const cpuBefore = cpuSeconds(pid);
-      const dbBefore = cpuSecondsOf('postgres');
-      const load = await this.load({ kind: 'write', url, connections, amount, purpose, users: writers });
-      const serverCpu = (cpuSeconds(pid) - cpuBefore) / load.seconds;
-      const databaseCpu = target.server === 'prod-pg' ? (cpuSecondsOf('postgres') - dbBefore) / load.seconds : null;
-      await this.settle();
-      const after = await countLedgerWrites(config);
-      const accepted = load.acceptedChanges ?? 0;
-      results.push({
-        database,
-        connections,
-        load,
-        serverCpu,
-        databaseCpu,
-        ledgerRowsBefore: before,
-        ledgerRowsAfter: after,
-        ledgerMatches: after - before === accepted,
+      const floor = await this.startServer('write-floor');
+      this.servers.set('write-floor', floor);
+      await floor.request({ type: 'reset' });
+      targets.push({
+        key: 'write-floor',
+        label: 'write floor: node:http + raw pg, same transaction',
+        database: 'PostgreSQL',
+        server: floor,
+        url: this.url('write-floor'),
+        countLedgerWrites: ledgerOf(this.postgresEnv),
+        statementsPerChange: async () => {
+          const stats = await floor.request<{ statements: number; changes: number }>({ type: 'stats' });
+          return stats.changes > 0 ? stats.statements / stats.changes : null;
+        },
       });
-      log(
-        `writes on ${database}: ${accepted} accepted changes of ${load.responses} requests in ${load.seconds.toFixed(1)} s ` +
-          `(${(accepted / load.seconds).toFixed(0)}/s); ledger writes ${before} -> ${after} (+${after - before}): ` +
-          `${after - before === accepted ? 'equal' : 'MISMATCH'}; unchanged ${load.refusedOrUnchanged}, errors ${(load.graphqlErrors ?? 0) + load.errors + load.non2xx}`,
+      targets.push({
+        key: 'prod-pg',
+        label: 'production, PostgreSQL',
+        database: 'PostgreSQL',
+        server: this.servers.get('prod-pg')!,
+        url: this.url('prod-pg'),
+        countLedgerWrites: ledgerOf(this.postgresEnv),
+        statementsPerChange: loggedStatements('prod-pg'),
+      });
+    }
+    if (this.outboxEnv && this.servers.has('prod-pg')) {
+      await dropStream(this.outboxEnv.NATS_URL!, this.outboxEnv.NATS_STREAM!);
+      await startRelayAtEnd(this.outboxEnv.DATABASE_URL!, this.outboxEnv.NATS_STREAM!);
+      const outbox = await this.startServer('prod-pg-outbox');
+      this.servers.set('prod-pg-outbox', outbox);
+      await this.prime('prod-pg-outbox');
+      targets.push({
+        key: 'prod-pg-outbox',
+        label: 'production, PostgreSQL, relay publishing to JetStream',
+        database: 'PostgreSQL (outbox copy)',
+        server: outbox,
+        url: this.url('prod-pg-outbox'),
+        countLedgerWrites: ledgerOf(this.outboxEnv),
+        statementsPerChange: loggedStatements('prod-pg-outbox'),
+      });
+    }
+    if (this.servers.has('prod-sqlite')) {
+      targets.push({
+        key: 'prod-sqlite',
+        label: 'production, SQLite',
+        database: 'SQLite',
+        server: this.servers.get('prod-sqlite')!,
+        url: this.url('prod-sqlite'),
+        countLedgerWrites: ledgerOf(this.sqliteEnv),
+        statementsPerChange: loggedStatements('prod-sqlite'),
+      });
+    }
+    if (targets.length === 0) return null;
+    const perDatabase = <T>(value: () => T) => ({ PostgreSQL: value(), 'PostgreSQL (outbox copy)': value(), SQLite: value() });
+    return measureWrites(targets, {
+      reps: this.settings.reps,
+      seconds: this.settings.writeSeconds,
+      connections: this.settings.writeConnections,
+      purpose,
+      users: perDatabase(() => users),
+      warmupUsers: perDatabase(() => warmupUsers),
+      load: (spec) => this.load(spec),
+      settle: () => this.settle(),
+      log,
+      stream: this.outboxEnv ? { url: this.outboxEnv.NATS_URL!, name: this.outboxEnv.NATS_STREAM! } : null,
+    });
+  }
+
+  /** The write load for --profile-writes: the bench's writers, state carried from run to run. */
+  private async writeProfileSpec(server: ServerKey): Promise<WriteSpec> {
+    const purpose = 'business.marketing';
+    if (!this.profileWriters) {
+      const candidates = this.users.filter((u) => !u.choices.some((c) => c.purposeKey === purpose)).slice(0, 3000);
+      this.profileWriters = await Promise.all(
+        candidates.map(async (u) => ({ id: u.id, token: await mintToken(JWT_SECRET, { sub: u.id }), granted: true, version: u.version })),
       );
     }
-    return results;
+    return { kind: 'write', url: this.url(server), connections: this.settings.writeConnections, purpose, users: this.profileWriters };
   }
+  private profileWriters: WriteUser[] | null = null;
 
   /** CPU profiles of servers under load (N = 100 unless --profile-n), with the top self-time functions printed and saved. */
   async profile(keys: readonly string[]): Promise<void> {
@@ -684,29 +791,30 @@ class Bench {
       if (!target || (target.server === 'prod-pg' && !this.postgresEnv)) throw new Error(`cannot profile ${key}`);
       const n = this.settings.profileN;
       if (!BATCH_SIZES.includes(n as (typeof BATCH_SIZES)[number])) throw new Error(`--profile-n must be one of ${BATCH_SIZES.join(', ')}`);
-      const name = `${key}-n${n}.cpuprofile`;
+      const name = this.settings.profileWrites ? `${key}-writes.cpuprofile` : `${key}-n${n}.cpuprofile`;
       rmSync(path.join(resultsDir, name), { force: true });
       const server = await this.startServer(target.server, {
         nodeArgs: ['--cpu-prof', '--cpu-prof-dir', resultsDir, '--cpu-prof-name', name],
       });
       this.servers.set(target.server, server);
       await this.prime(target.server);
-      const spec = this.readSpec(target, n);
-      await this.load({ ...spec, seconds: 3 });
+      const specFor = async () => (this.settings.profileWrites ? await this.writeProfileSpec(target.server) : this.readSpec(target, n));
+      await this.load({ ...(await specFor()), seconds: 3 });
       await this.settle();
       const microseconds = () => Number(process.hrtime.bigint() / 1000n);
       const fromUs = microseconds();
-      const result = await this.load({ ...spec, seconds: this.settings.profileSeconds });
+      const result = await this.load({ ...(await specFor()), seconds: this.settings.profileSeconds });
       const toUs = microseconds();
       await this.settle();
       await server.stop();
       this.servers.delete(target.server);
       const summary = formatSummary(summariseFile(path.join(resultsDir, name), { fromUs, toUs }));
       const text =
-        `${key} at N = ${n}, ${CONNECTIONS[n]} connections, ${result.requestsPerSecond.toFixed(0)} req/s under the profiler ` +
+        `${key} ${this.settings.profileWrites ? `writes, ${this.settings.writeConnections} writers` : `at N = ${n}, ${CONNECTIONS[n]} connections`}, ` +
+        `${result.requestsPerSecond.toFixed(0)} req/s under the profiler ` +
         `(samples of the ${this.settings.profileSeconds} s measured load only; warm-up, start-up and shutdown left out)\n` +
         `Re-read: node dist/bench/cpuprofile-top.js bench/results/${name} --from-us ${fromUs} --to-us ${toUs}\n\n${summary}\n`;
-      writeFileSync(path.join(resultsDir, `${key}-n${n}.profile.txt`), text);
+      writeFileSync(path.join(resultsDir, name.replace('.cpuprofile', '.profile.txt')), text);
       console.log(`\n${text}`);
     }
   }
@@ -721,7 +829,7 @@ class Bench {
     await this.otlpSink.stop();
   }
 
-  results(probes: ProbeResult[], cells: Cell[], writes: WriteResult[]): BenchResults {
+  results(probes: ProbeResult[], cells: Cell[], writes: WriteResults | null): BenchResults {
     const s = this.settings;
     return {
       generatedAt: new Date().toISOString(),
