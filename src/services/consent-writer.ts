@@ -6,18 +6,22 @@
  * after the write): all of it, or (on any refusal or failure) none of it.
  */
 import { createHash } from 'node:crypto';
-import { LockMode } from '@mikro-orm/core';
 import type { EntityManager } from '@mikro-orm/knex';
 import type { BusinessMessageCategory, BusinessPreference, ConsentState } from '../domain/decision.js';
 import type { Change, ConsentChannel, Plan, PlannedError } from '../domain/consent-change.js';
 import { changeOutcome } from '../domain/change-feed.js';
-import { toBusinessPreference, toConsentState } from '../db/consent.repository.js';
-import { BusinessPreferenceEntity } from '../db/entities/business-preference.entity.js';
-import { ConsentChangeOutcomeEntity } from '../db/entities/consent-change-outcome.entity.js';
-import { ConsentChoiceEntity, type ConsentChoiceRow } from '../db/entities/consent-choice.entity.js';
-import { ConsentEventEntity } from '../db/entities/consent-event.entity.js';
-import { ConsentSubjectEntity, type ConsentSubjectRow } from '../db/entities/consent-subject.entity.js';
-import { IdempotencyRecordEntity } from '../db/entities/idempotency-record.entity.js';
+import { type StoredConsent, toBusinessPreference, toConsentState } from '../db/consent.repository.js';
+import {
+  type EventRow,
+  forgetIdempotencyKey,
+  type LockedRows,
+  lockForWrite,
+  persistWrite,
+  type SubjectState,
+  type WriteSet,
+} from '../db/consent-write.repository.js';
+import type { BusinessPreferenceRow } from '../db/entities/business-preference.entity.js';
+import type { ConsentChoiceRow } from '../db/entities/consent-choice.entity.js';
 import { inTransaction } from '../db/transaction.js';
 import type { DatabaseConfig } from '../config.js';
 import type { PolicyCatalog } from './policy-catalog.js';
@@ -46,10 +50,9 @@ export interface WriteResult {
   readonly replayed: boolean;
   /** For metrics: recorded changes, a no-op, a refusal (userErrors), or the stored outcome of a retried key. */
   readonly outcome: 'changed' | 'unchanged' | 'refused' | 'replayed';
+  /** The user's state when the transaction committed: what a read right after it returns, without the read. */
+  readonly after: { readonly consent: StoredConsent; readonly businessPreferences: readonly BusinessPreference[] };
 }
-
-// Every read in a write is a snapshot: nothing is managed, nothing is flushed (see inTransaction).
-const SNAPSHOT = { disableIdentityMap: true } as const;
 
 const describeChoice = (granted: boolean, source: 'DEFAULT' | 'USER') =>
   `${source === 'DEFAULT' ? 'default:' : ''}${granted ? 'granted' : 'withdrawn'}`;
@@ -64,6 +67,8 @@ export class ConsentWriter {
     /** How long an idempotency key is remembered (see idempotency-retention.ts). */
     private readonly idempotencyRetentionMs: number,
     private readonly catalog: PolicyCatalog,
+    /** Told after a write that recorded changes has committed: the outbox relay publishes it without waiting for its poll. */
+    private readonly onCommitted: () => void = () => {},
   ) {}
 
   /** Runs in a transaction of `em`, the request's unit of work. */
@@ -77,128 +82,85 @@ export class ConsentWriter {
     const fingerprint = createHash('sha256')
       .update(JSON.stringify([operation, input]))
       .digest('hex');
-    return inTransaction(em, async (tx) => {
-      const subject = await this.lockSubject(tx, ctx);
-      if (ctx.idempotencyKey !== null) {
-        const where = { userId: ctx.userId, key: ctx.idempotencyKey };
-        let earlier = await tx.findOne(IdempotencyRecordEntity, where, SNAPSHOT);
-        if (earlier && earlier.createdAt.getTime() <= ctx.now.getTime() - this.idempotencyRetentionMs) {
-          // Forgotten: this request is new. Deleting the one row by its key keeps the write path free of scans.
-          await tx.nativeDelete(IdempotencyRecordEntity, where);
-          earlier = null;
+    const result = await inTransaction(em, async (tx): Promise<WriteResult> => {
+      const locked = await lockForWrite(tx, this.dialect, ctx.userId, ctx.idempotencyKey, ctx.now);
+      const { subject } = locked;
+      let earlier = locked.earlier;
+      if (ctx.idempotencyKey !== null && earlier && earlier.createdAt.getTime() <= ctx.now.getTime() - this.idempotencyRetentionMs) {
+        await forgetIdempotencyKey(tx, ctx.userId, ctx.idempotencyKey);
+        earlier = null;
+      }
+      const state = lockedState(locked);
+      const unchanged = {
+        consent: { userId: ctx.userId, version: subject.version, state: state.state },
+        businessPreferences: state.businessPreferences,
+      };
+      if (earlier) {
+        if (earlier.fingerprint !== fingerprint) {
+          return {
+            userErrors: [
+              {
+                code: 'IDEMPOTENCY_KEY_REUSED',
+                message: 'This idempotency key was already used for a different request; use a new key.',
+                field: ['input', 'idempotencyKey'],
+              },
+            ],
+            consentVersion: subject.version,
+            replayed: false,
+            outcome: 'refused',
+            after: unchanged,
+          };
         }
-        if (earlier) {
-          if (earlier.fingerprint !== fingerprint) {
-            return {
-              userErrors: [
-                {
-                  code: 'IDEMPOTENCY_KEY_REUSED',
-                  message: 'This idempotency key was already used for a different request; use a new key.',
-                  field: ['input', 'idempotencyKey'],
-                },
-              ],
-              consentVersion: subject.version,
-              replayed: false,
-              outcome: 'refused',
-            };
-          }
-          return { userErrors: revive(earlier.userErrors), consentVersion: earlier.consentVersion, replayed: true, outcome: 'replayed' };
-        }
+        return {
+          userErrors: revive(earlier.userErrors),
+          consentVersion: earlier.consentVersion,
+          replayed: true,
+          outcome: 'replayed',
+          after: unchanged,
+        };
       }
 
-      const { locked, choices } = await this.loadLocked(tx, subject);
-      const planned = plan(locked);
+      const planned = plan(state);
       const userErrors = planned.ok ? [] : planned.errors;
-      let version = subject.version;
-      if (planned.ok && planned.changes.length > 0) {
-        version += 1;
-        await this.apply(tx, { ...subject, version }, locked, choices, planned.changes, ctx);
-      }
-      if (ctx.idempotencyKey !== null) {
-        await tx.insert(IdempotencyRecordEntity, {
-          userId: ctx.userId,
-          key: ctx.idempotencyKey,
-          fingerprint,
-          consentVersion: version,
-          userErrors: userErrors.map((e) => ({ ...e, deadline: e.deadline?.toISOString() ?? null })),
-          createdAt: ctx.now,
+      const changes = planned.ok ? planned.changes : [];
+      const version = changes.length > 0 ? subject.version + 1 : subject.version;
+      const recorded = changes.length > 0 ? await this.record({ ...subject, version }, locked, changes, ctx) : null;
+      const idempotency =
+        ctx.idempotencyKey === null
+          ? null
+          : {
+              key: ctx.idempotencyKey,
+              fingerprint,
+              consentVersion: version,
+              userErrors: userErrors.map((e) => ({ ...e, deadline: e.deadline?.toISOString() ?? null })),
+              createdAt: ctx.now,
+            };
+      if (recorded || idempotency) {
+        await persistWrite(tx, this.dialect, {
+          ...(recorded?.set ?? { userId: ctx.userId, now: ctx.now, ...NOTHING_CHANGED }),
+          idempotency,
         });
       }
-      const outcome = !planned.ok ? 'refused' : version > subject.version ? 'changed' : 'unchanged';
-      return { userErrors, consentVersion: version, replayed: false, outcome };
+      const outcome = !planned.ok ? 'refused' : recorded ? 'changed' : 'unchanged';
+      return { userErrors, consentVersion: version, replayed: false, outcome, after: recorded?.after ?? unchanged };
     });
+    if (result.outcome === 'changed') this.onCommitted();
+    return result;
   }
 
   /**
-   * Creates the subject row if this is the user's first write, then locks it
-   * (SELECT … FOR UPDATE on PostgreSQL; SQLite serialises writers itself),
-   * so two writes for one user never interleave.
-   *
-   * On PostgreSQL the first thing taken is a transaction-scoped advisory lock
-   * on the user, in the same statement as the insert: it needs no transaction
-   * id, so this transaction gets its id only once it holds the user. Two
-   * writes for one user therefore get transaction ids in the order they
-   * commit, which is the change feed's order (docs/architecture.md). Without
-   * it, two first writes racing on the insert could take ids in the opposite
-   * order. Other users' writes are not serialised by it.
+   * What a planned write records: the subject row, choices and business rows
+   * after it, one ledger event per change, and the feed's outcome (the
+   * decisions right after it), computed from the state it writes.
    */
-  private async lockSubject(tx: EntityManager, ctx: WriteContext): Promise<ConsentSubjectRow> {
-    if (this.dialect === 'postgresql') {
-      await tx.getConnection().execute(
-        `with locked as (select pg_advisory_xact_lock(hashtextextended(?, 0)))
-         insert into consent_subject (user_id, version, policy_version, accepted_at, updated_at)
-         select ?::varchar, 0, null, null, ?::timestamptz from locked
-         on conflict (user_id) do nothing`,
-        [ctx.userId, ctx.userId, ctx.now],
-        'run',
-        tx.getTransactionContext(),
-      );
-    } else {
-      await tx
-        .createQueryBuilder(ConsentSubjectEntity)
-        .insert({ userId: ctx.userId, version: 0, policyVersion: null, acceptedAt: null, updatedAt: ctx.now })
-        .onConflict('userId')
-        .ignore()
-        .execute();
-    }
-    const lockMode = this.dialect === 'postgresql' ? LockMode.PESSIMISTIC_WRITE : undefined;
-    return tx.findOneOrFail(ConsentSubjectEntity, { userId: ctx.userId }, { ...SNAPSHOT, lockMode });
-  }
-
-  /**
-   * Every write sees the business preferences: an acceptance carries them and
-   * a global marketing withdrawal clears per-business grants. Ordered, so the
-   * ledger records a write's events in the same order every time.
-   */
-  private async loadLocked(
-    tx: EntityManager,
-    subject: ConsentSubjectRow,
-  ): Promise<{ locked: LockedState; choices: readonly ConsentChoiceRow[] }> {
-    const choices =
-      subject.policyVersion != null
-        ? await tx.find(ConsentChoiceEntity, { userId: subject.userId }, { ...SNAPSHOT, orderBy: { purposeKey: 'asc' } })
-        : [];
-    const preferences = await tx.find(
-      BusinessPreferenceEntity,
-      { userId: subject.userId },
-      { ...SNAPSHOT, orderBy: { businessId: 'asc' } },
-    );
-    return {
-      locked: { state: toConsentState(subject, choices), businessPreferences: preferences.map(toBusinessPreference) },
-      choices,
-    };
-  }
-
-  private async apply(
-    tx: EntityManager,
-    subject: ConsentSubjectRow,
-    locked: LockedState,
-    lockedChoices: readonly ConsentChoiceRow[],
+  private async record(
+    subject: SubjectState,
+    locked: LockedRows,
     changes: readonly Change[],
     ctx: WriteContext,
-  ): Promise<void> {
-    const row = { version: subject.version, policyVersion: subject.policyVersion ?? null, acceptedAt: subject.acceptedAt ?? null };
-    const event = {
+  ): Promise<{ set: Omit<WriteSet, 'idempotency'>; after: WriteResult['after'] }> {
+    const row = { version: subject.version, policyVersion: subject.policyVersion, acceptedAt: subject.acceptedAt };
+    const event: Omit<EventRow, 'type' | 'previousValue' | 'newValue'> = {
       userId: ctx.userId,
       consentVersion: subject.version,
       actor: ctx.actor,
@@ -207,15 +169,15 @@ export class ConsentWriter {
       requestId: ctx.requestId,
       idempotencyKey: ctx.idempotencyKey,
       policyVersion: row.policyVersion,
-      purposeKey: null as string | null,
-      choiceGroup: null as string | null,
-      businessId: null as string | null,
-      setting: null as string | null,
-      carriedFrom: null as string | null,
+      purposeKey: null,
+      choiceGroup: null,
+      businessId: null,
+      setting: null,
+      carriedFrom: null,
     };
-    const events: (typeof event & { type: string; previousValue: string | null; newValue: string })[] = [];
+    const events: EventRow[] = [];
     const choiceRows: ConsentChoiceRow[] = [];
-    const preferences = new Map(locked.businessPreferences.map((p) => [p.businessId, p]));
+    const preferences = new Map(locked.preferences.map((p) => [p.businessId, toBusinessPreference(p)]));
     const touched = new Set<string>();
     let accepted = false;
     const setPreference = (businessId: string, setting: 'BLOCKED' | BusinessMessageCategory, value: boolean | null) => {
@@ -231,14 +193,17 @@ export class ConsentWriter {
       preferences.set(businessId, { ...current, [field]: setting === 'BLOCKED' ? value === true : value, updatedAt: ctx.now });
       touched.add(businessId);
     };
+    const choice = (
+      purposeKey: string,
+      policyVersion: string,
+      fields: Pick<ConsentChoiceRow, 'granted' | 'source' | 'decidedAt' | 'carriedFrom' | 'grantNotCarriedFrom'>,
+    ) => choiceRows.push({ userId: ctx.userId, purposeKey, policyVersion, ...fields });
     for (const change of changes) {
       switch (change.type) {
         case 'POLICY_ACCEPTED':
           row.policyVersion = change.policyVersion;
           row.acceptedAt = ctx.now;
           accepted = true;
-          // Choices are bound to the version they apply under: the carried ones are written again below.
-          await tx.nativeDelete(ConsentChoiceEntity, { userId: ctx.userId });
           events.push({
             ...event,
             type: change.type,
@@ -248,10 +213,7 @@ export class ConsentWriter {
           });
           break;
         case 'CHOICE_CARRIED':
-          choiceRows.push({
-            userId: ctx.userId,
-            purposeKey: change.purposeKey,
-            policyVersion: change.policyVersion,
+          choice(change.purposeKey, change.policyVersion, {
             granted: change.granted,
             source: 'USER',
             decidedAt: change.decidedAt,
@@ -270,10 +232,7 @@ export class ConsentWriter {
           });
           break;
         case 'GRANT_NOT_CARRIED':
-          choiceRows.push({
-            userId: ctx.userId,
-            purposeKey: change.purposeKey,
-            policyVersion: change.policyVersion,
+          choice(change.purposeKey, change.policyVersion, {
             granted: change.defaultGranted,
             source: 'DEFAULT',
             decidedAt: ctx.now,
@@ -292,10 +251,7 @@ export class ConsentWriter {
           });
           break;
         case 'CHOICE_CHANGED':
-          choiceRows.push({
-            userId: ctx.userId,
-            purposeKey: change.purposeKey,
-            policyVersion: change.policyVersion,
+          choice(change.purposeKey, change.policyVersion, {
             granted: change.granted,
             source: 'USER',
             decidedAt: ctx.now,
@@ -324,7 +280,7 @@ export class ConsentWriter {
           });
           break;
         case 'BUSINESS_PREFERENCE_CARRIED':
-          // Nothing changes but the binding, which every row of the user gets below.
+          // Nothing changes but the binding, which every row of the user gets.
           events.push({
             ...event,
             type: change.type,
@@ -352,45 +308,20 @@ export class ConsentWriter {
       }
     }
     // A later change to the same purpose in one write (a carried choice then overridden) keeps the last.
-    const latest = new Map(choiceRows.map((choice) => [choice.purposeKey, choice]));
-    for (const choice of latest.values()) {
-      await tx.createQueryBuilder(ConsentChoiceEntity).insert(choice).onConflict(['userId', 'purposeKey']).merge().execute();
-    }
-    if (accepted) {
-      await tx.nativeUpdate(BusinessPreferenceEntity, { userId: ctx.userId }, { policyVersion: row.policyVersion });
-    }
-    for (const businessId of touched) {
-      const p = preferences.get(businessId)!;
-      await tx
-        .createQueryBuilder(BusinessPreferenceEntity)
-        .insert({
-          userId: ctx.userId,
-          businessId,
-          blocked: p.blocked,
-          transactional: p.transactional,
-          marketing: p.marketing,
-          updatedAt: ctx.now,
-          policyVersion: row.policyVersion,
-        })
-        .onConflict(['userId', 'businessId'])
-        .merge()
-        .execute();
-    }
-    await tx.nativeUpdate(
-      ConsentSubjectEntity,
-      { userId: ctx.userId },
-      { version: row.version, policyVersion: row.policyVersion, acceptedAt: row.acceptedAt, updatedAt: ctx.now },
-    );
-    await tx.insertMany(ConsentEventEntity, events);
+    const latest = new Map(choiceRows.map((c) => [c.purposeKey, c]));
+    // An acceptance binds every business row to the new version; a touched row is bound to the version it is set under.
+    const preferencesAfter = [...preferences.values()]
+      .map((p) => (accepted || touched.has(p.businessId) ? { ...p, policyVersion: row.policyVersion } : p))
+      .sort((a, b) => (a.businessId < b.businessId ? -1 : a.businessId > b.businessId ? 1 : 0));
+    const touchedRows: BusinessPreferenceRow[] = preferencesAfter
+      .filter((p) => touched.has(p.businessId))
+      .map((p) => ({ ...p, userId: ctx.userId, transactional: p.transactional, marketing: p.marketing, updatedAt: ctx.now }));
 
     // The feed's outcome: the state just written, read back through the same mapping reads use.
     const choicesAfter = accepted
       ? [...latest.values()]
-      : [...new Map([...lockedChoices, ...latest.values()].map((c) => [c.purposeKey, c])).values()];
+      : [...new Map([...locked.choices, ...latest.values()].map((c) => [c.purposeKey, c])).values()];
     const stateAfter = toConsentState({ userId: ctx.userId, ...row }, choicesAfter);
-    const preferencesAfter = [...preferences.values()].map((p) =>
-      accepted || touched.has(p.businessId) ? { ...p, policyVersion: row.policyVersion } : p,
-    );
     // A version accepted through another instance may not be in this one's catalog yet. (SQLite has one
     // process, whose catalog knows every version, and one connection, which this transaction holds.)
     if (this.dialect === 'postgresql' && row.policyVersion !== null) await this.catalog.ensureKnown([row.policyVersion]);
@@ -398,9 +329,40 @@ export class ConsentWriter {
       accepted: row.policyVersion === null ? null : (this.catalog.get(row.policyVersion) ?? null),
       live: this.catalog.live(ctx.now) ?? null,
     };
-    const outcome = changeOutcome(policies, stateAfter, preferencesAfter, events);
-    await tx.insert(ConsentChangeOutcomeEntity, { userId: ctx.userId, consentVersion: row.version, ...outcome });
+    return {
+      set: {
+        userId: ctx.userId,
+        now: ctx.now,
+        subject: { userId: ctx.userId, ...row },
+        replaceChoices: accepted,
+        choices: [...latest.values()],
+        rebindPreferences: accepted,
+        preferences: touchedRows,
+        events,
+        outcome: changeOutcome(policies, stateAfter, preferencesAfter, events),
+      },
+      after: { consent: { userId: ctx.userId, version: row.version, state: stateAfter }, businessPreferences: preferencesAfter },
+    };
   }
+}
+
+const NOTHING_CHANGED = {
+  subject: null,
+  replaceChoices: false,
+  choices: [],
+  rebindPreferences: false,
+  preferences: [],
+  events: [],
+  outcome: null,
+} as const;
+
+/** What the planner sees: the user's state as locked inside the transaction. */
+function lockedState(locked: LockedRows): LockedState {
+  return {
+    state: toConsentState(locked.subject, locked.choices),
+    // Ordered by business, so the ledger records a write's events in the same order every time.
+    businessPreferences: locked.preferences.map(toBusinessPreference),
+  };
 }
 
 function revive(stored: unknown[]): PlannedError[] {

@@ -17,7 +17,7 @@ import {
   type Plan,
   type PlannedError,
 } from '../domain/consent-change.js';
-import type { ConsentWriter, LockedState } from './consent-writer.js';
+import type { ConsentWriter, LockedState, WriteResult } from './consent-writer.js';
 import type { PolicyCatalog } from './policy-catalog.js';
 
 export const IDEMPOTENCY_KEY_MAX = 255;
@@ -43,6 +43,8 @@ export interface ConsentWriteOutcome {
   readonly replayed: boolean;
   /** For metrics and the request log: changes recorded, a no-op, a refusal, or the stored outcome of a retried key. */
   readonly outcome: 'changed' | 'unchanged' | 'refused' | 'replayed';
+  /** The user's state as the write's transaction left it; null when the input was refused before any transaction. */
+  readonly after: WriteResult['after'] | null;
 }
 
 interface Idempotent {
@@ -163,6 +165,7 @@ export class ConsentService {
         consentVersion: null,
         replayed: false,
         outcome: 'refused',
+        after: null,
       };
     }
     return this.writer.write(

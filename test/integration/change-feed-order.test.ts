@@ -39,13 +39,13 @@ describe('a follower of the feed and transactions that commit out of id order', 
       const db = new pg.Client({ connectionString: server.database.env.DATABASE_URL });
       await db.connect();
       try {
-        // Hold the idempotency key the first writer will record last: its transaction
-        // records its ledger events (the lower ids), then waits on this row, open.
+        // Hold the feed row the first writer's ledger trigger will insert last in its statement, after its
+        // ledger events have taken their ids: the transaction then waits on this row, open, with the lower ids.
         await db.query('begin');
-        await db.query(
-          `insert into idempotency_record (user_id, key, fingerprint, consent_version, user_errors, created_at) values ('first-writer', 'held', 'x', 0, '[]', now())`,
-        );
-        const first = server.request(UpdateConsentDocument, { input: { ...OPT_OUT, idempotencyKey: 'held' } }, await as('first-writer'));
+        const { rows: sequence } = await db.query('select last_value, is_called from consent_event_id_seq');
+        const nextId = Number(sequence[0].last_value) + (sequence[0].is_called ? 1 : 0);
+        await db.query('insert into consent_change (event_id, tx_id) values ($1, 0)', [nextId]);
+        const first = server.request(UpdateConsentDocument, { input: OPT_OUT }, await as('first-writer'));
         await waitFor(async () => {
           const { rows } = await db.query(
             `select count(*)::int as n from pg_stat_activity where datname = current_database() and wait_event_type = 'Lock'`,

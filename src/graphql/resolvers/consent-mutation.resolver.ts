@@ -22,9 +22,14 @@ export class ConsentMutationResolver {
   }
 
   private async payload(ctx: RequestContext, request: ConsentWriteRequest, outcome: ConsentWriteOutcome): Promise<ConsentPayload> {
-    // The write ran in its own transaction, outside this request's loaders: read the state afresh.
+    // The write ran in its own transaction, outside this request's loaders: what it committed replaces anything
+    // loaded before, and needs no second read (a refusal before the transaction is read afresh).
     ctx.loaders.consentByUserId.clear(request.userId);
     ctx.loaders.businessPreferencesByUserId.clear(request.userId);
+    if (outcome.after) {
+      ctx.loaders.consentByUserId.prime(request.userId, outcome.after.consent);
+      ctx.loaders.businessPreferencesByUserId.prime(request.userId, outcome.after.businessPreferences);
+    }
     const consent = toConsentView(await ctx.loaders.consentByUserId.load(request.userId), this.catalog, ctx.now);
     return {
       consent,
