@@ -115,11 +115,14 @@ export async function createApp(config: Config, deps: AppDeps = {}): Promise<App
   const idempotencyRetentionMs = config.idempotencyRetentionHours * 60 * 60 * 1000;
   const idempotencyKeys = new IdempotencyKeyRetention(orm, idempotencyRetentionMs, clock);
   idempotencyKeys.start(IDEMPOTENCY_SWEEP_INTERVAL_MS, (error) => log('idempotency key sweep failed', error));
-  const consents = new ConsentService(catalog, new ConsentWriter(config.database.dialect, idempotencyRetentionMs, catalog));
   const feed = new ConsentFeed(catalog, config.database.dialect);
   const relay = config.nats
     ? new ChangeRelay({ orm, database: config.database, nats: config.nats, feed, clock, log, timings: deps.relayTimings })
     : null;
+  const consents = new ConsentService(
+    catalog,
+    new ConsentWriter(config.database.dialect, idempotencyRetentionMs, catalog, () => relay?.nudge()),
+  );
   const schema = await buildConsentSchema({ catalog, consents, policies: new PolicyService(catalog), feed });
 
   const limited = !deps.withoutRequestLimits;

@@ -83,6 +83,15 @@ export class ChangeRelay {
     this.running ??= this.run();
   }
 
+  /**
+   * A change has just committed on this instance: an idle relay publishes now
+   * instead of at its next poll. One that is publishing goes on to the next
+   * page anyway; writes on other instances wait for the poll.
+   */
+  nudge(): void {
+    if (this.leading) this.wake?.();
+  }
+
   async stop(): Promise<void> {
     this.stopping = true;
     this.wake?.();
