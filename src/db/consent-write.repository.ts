@@ -95,29 +95,10 @@ export async function lockForWrite(
   now: Date,
 ): Promise<LockedRows> {
   if (dialect === 'postgresql') {
-    await execute(
-      tx,
-      `with locked as (select pg_advisory_xact_lock(hashtextextended(?, 0)))
-       insert into consent_subject (user_id, version, policy_version, accepted_at, updated_at)
-       select ?::varchar, 0, null, null, ?::timestamptz from locked
-       on conflict (user_id) do nothing`,
-      [userId, userId, now],
-      'run',
-    );
-    const [row] = await execute(tx, POSTGRES_READ, [key, userId]);
+    await execute(tx, POSTGRES_WRITE_STATEMENTS.lock, [userId, userId, now], 'run');
+    const [row] = await execute(tx, POSTGRES_WRITE_STATEMENTS.read, [key, userId]);
     if (!row) throw new Error(`The subject row of ${userId} is missing inside its own write.`);
-    const earlier = row.earlier as { fingerprint: string; consent_version: number; user_errors: unknown[]; created_at: string } | null;
-    return {
-      subject: subjectOf(row, userId),
-      earlier: earlier && {
-        fingerprint: earlier.fingerprint,
-        consentVersion: earlier.consent_version,
-        userErrors: earlier.user_errors,
-        createdAt: asDate(earlier.created_at),
-      },
-      choices: (row.choices as RawRow[]).map(choiceOf(userId)),
-      preferences: (row.preferences as RawRow[]).map(preferenceOf(userId)),
-    };
+    return lockedRowsOf(row, userId);
   }
   await tx
     .createQueryBuilder(ConsentSubjectEntity)
@@ -138,6 +119,27 @@ export async function lockForWrite(
     preferences,
   };
 }
+
+/** The read's one row as the planner's input. */
+export function lockedRowsOf(row: RawRow, userId: string): LockedRows {
+  const earlier = row.earlier as { fingerprint: string; consent_version: number; user_errors: unknown[]; created_at: string } | null;
+  return {
+    subject: subjectOf(row, userId),
+    earlier: earlier && {
+      fingerprint: earlier.fingerprint,
+      consentVersion: earlier.consent_version,
+      userErrors: earlier.user_errors,
+      createdAt: asDate(earlier.created_at),
+    },
+    choices: (row.choices as RawRow[]).map(choiceOf(userId)),
+    preferences: (row.preferences as RawRow[]).map(preferenceOf(userId)),
+  };
+}
+
+const POSTGRES_LOCK = `with locked as (select pg_advisory_xact_lock(hashtextextended(?, 0)))
+  insert into consent_subject (user_id, version, policy_version, accepted_at, updated_at)
+  select ?::varchar, 0, null, null, ?::timestamptz from locked
+  on conflict (user_id) do nothing`;
 
 // The subject row, the earlier request under the key, and the choices and business rows, in one round trip.
 // FOR UPDATE on the subject row besides the advisory lock: a writer that forgot the lock would still wait.
@@ -245,48 +247,53 @@ const POSTGRES_WRITE = `
 const snake = (row: object): Record<string, unknown> =>
   Object.fromEntries(Object.entries(row).map(([k, v]) => [k.replace(/[A-Z]/g, (c) => `_${c.toLowerCase()}`), v]));
 
-async function persistOnPostgres(tx: EntityManager, set: WriteSet): Promise<void> {
+/**
+ * The PostgreSQL statements of a write, with `?` placeholders (lock: user id twice and the time; read: the
+ * idempotency key and the user id; write: postgresWriteParams), for the write floor in bench/ as well.
+ */
+export const POSTGRES_WRITE_STATEMENTS = { lock: POSTGRES_LOCK, read: POSTGRES_READ, write: POSTGRES_WRITE } as const;
+
+export function postgresWriteParams(set: WriteSet): unknown[] {
   const choices = JSON.stringify(set.choices.map(snake));
   const preferences = JSON.stringify(set.preferences.map(snake));
   const subject = set.subject;
   const idempotency = set.idempotency;
-  await execute(
-    tx,
-    POSTGRES_WRITE,
-    [
-      set.userId,
-      set.replaceChoices,
-      choices,
-      set.userId,
-      choices,
-      subject?.policyVersion ?? null,
-      set.userId,
-      set.rebindPreferences,
-      preferences,
-      set.userId,
-      preferences,
-      subject?.version ?? 0,
-      subject?.policyVersion ?? null,
-      subject?.acceptedAt ?? null,
-      set.now,
-      set.userId,
-      subject !== null,
-      JSON.stringify(set.events.map(snake)),
-      set.userId,
-      subject?.version ?? 0,
-      JSON.stringify(set.outcome?.decisions ?? []),
-      JSON.stringify(set.outcome?.businesses ?? []),
-      set.outcome !== null,
-      set.userId,
-      idempotency?.key ?? '',
-      idempotency?.fingerprint ?? '',
-      idempotency?.consentVersion ?? 0,
-      JSON.stringify(idempotency?.userErrors ?? []),
-      idempotency?.createdAt ?? set.now,
-      idempotency !== null,
-    ],
-    'run',
-  );
+  return [
+    set.userId,
+    set.replaceChoices,
+    choices,
+    set.userId,
+    choices,
+    subject?.policyVersion ?? null,
+    set.userId,
+    set.rebindPreferences,
+    preferences,
+    set.userId,
+    preferences,
+    subject?.version ?? 0,
+    subject?.policyVersion ?? null,
+    subject?.acceptedAt ?? null,
+    set.now,
+    set.userId,
+    subject !== null,
+    JSON.stringify(set.events.map(snake)),
+    set.userId,
+    subject?.version ?? 0,
+    JSON.stringify(set.outcome?.decisions ?? []),
+    JSON.stringify(set.outcome?.businesses ?? []),
+    set.outcome !== null,
+    set.userId,
+    idempotency?.key ?? '',
+    idempotency?.fingerprint ?? '',
+    idempotency?.consentVersion ?? 0,
+    JSON.stringify(idempotency?.userErrors ?? []),
+    idempotency?.createdAt ?? set.now,
+    idempotency !== null,
+  ];
+}
+
+async function persistOnPostgres(tx: EntityManager, set: WriteSet): Promise<void> {
+  await execute(tx, POSTGRES_WRITE, postgresWriteParams(set), 'run');
 }
 
 async function persistOnSqlite(tx: EntityManager, set: WriteSet): Promise<void> {

@@ -7,7 +7,7 @@
  */
 import { createHash } from 'node:crypto';
 import type { EntityManager } from '@mikro-orm/knex';
-import type { BusinessMessageCategory, BusinessPreference, ConsentState } from '../domain/decision.js';
+import type { BusinessMessageCategory, BusinessPreference, ConsentState, PolicyContext } from '../domain/decision.js';
 import type { Change, ConsentChannel, Plan, PlannedError } from '../domain/consent-change.js';
 import { changeOutcome } from '../domain/change-feed.js';
 import { type StoredConsent, toBusinessPreference, toConsentState } from '../db/consent.repository.js';
@@ -124,7 +124,10 @@ export class ConsentWriter {
       const userErrors = planned.ok ? [] : planned.errors;
       const changes = planned.ok ? planned.changes : [];
       const version = changes.length > 0 ? subject.version + 1 : subject.version;
-      const recorded = changes.length > 0 ? await this.record({ ...subject, version }, locked, changes, ctx) : null;
+      const recorded =
+        changes.length > 0
+          ? writeSetOf({ ...subject, version }, locked, changes, ctx, await this.policiesAfter(subject, changes, ctx.now))
+          : null;
       const idempotency =
         ctx.idempotencyKey === null
           ? null
@@ -149,201 +152,209 @@ export class ConsentWriter {
   }
 
   /**
-   * What a planned write records: the subject row, choices and business rows
-   * after it, one ledger event per change, and the feed's outcome (the
-   * decisions right after it), computed from the state it writes.
+   * The policies the decisions right after a write need: the version the user
+   * holds after it, and the live one. A version accepted through another
+   * instance may not be in this one's catalog yet. (SQLite has one process,
+   * whose catalog knows every version, and one connection, which this
+   * transaction holds.)
    */
-  private async record(
-    subject: SubjectState,
-    locked: LockedRows,
-    changes: readonly Change[],
-    ctx: WriteContext,
-  ): Promise<{ set: Omit<WriteSet, 'idempotency'>; after: WriteResult['after'] }> {
-    const row = { version: subject.version, policyVersion: subject.policyVersion, acceptedAt: subject.acceptedAt };
-    const event: Omit<EventRow, 'type' | 'previousValue' | 'newValue'> = {
-      userId: ctx.userId,
-      consentVersion: subject.version,
-      actor: ctx.actor,
-      channel: ctx.channel,
-      occurredAt: ctx.now,
-      requestId: ctx.requestId,
-      idempotencyKey: ctx.idempotencyKey,
-      policyVersion: row.policyVersion,
-      purposeKey: null,
-      choiceGroup: null,
-      businessId: null,
-      setting: null,
-      carriedFrom: null,
-    };
-    const events: EventRow[] = [];
-    const choiceRows: ConsentChoiceRow[] = [];
-    const preferences = new Map(locked.preferences.map((p) => [p.businessId, toBusinessPreference(p)]));
-    const touched = new Set<string>();
-    let accepted = false;
-    const setPreference = (businessId: string, setting: 'BLOCKED' | BusinessMessageCategory, value: boolean | null) => {
-      const current = preferences.get(businessId) ?? {
-        businessId,
-        blocked: false,
-        transactional: null,
-        marketing: null,
-        updatedAt: null,
-        policyVersion: null,
-      };
-      const field = setting === 'BLOCKED' ? 'blocked' : setting === 'TRANSACTIONAL' ? 'transactional' : 'marketing';
-      preferences.set(businessId, { ...current, [field]: setting === 'BLOCKED' ? value === true : value, updatedAt: ctx.now });
-      touched.add(businessId);
-    };
-    const choice = (
-      purposeKey: string,
-      policyVersion: string,
-      fields: Pick<ConsentChoiceRow, 'granted' | 'source' | 'decidedAt' | 'carriedFrom' | 'grantNotCarriedFrom'>,
-    ) => choiceRows.push({ userId: ctx.userId, purposeKey, policyVersion, ...fields });
-    for (const change of changes) {
-      switch (change.type) {
-        case 'POLICY_ACCEPTED':
-          row.policyVersion = change.policyVersion;
-          row.acceptedAt = ctx.now;
-          accepted = true;
-          events.push({
-            ...event,
-            type: change.type,
-            policyVersion: change.policyVersion,
-            previousValue: change.previousVersion,
-            newValue: change.policyVersion,
-          });
-          break;
-        case 'CHOICE_CARRIED':
-          choice(change.purposeKey, change.policyVersion, {
-            granted: change.granted,
-            source: 'USER',
-            decidedAt: change.decidedAt,
-            carriedFrom: change.carriedFrom,
-            grantNotCarriedFrom: null,
-          });
-          events.push({
-            ...event,
-            type: change.type,
-            policyVersion: change.policyVersion,
-            purposeKey: change.purposeKey,
-            choiceGroup: change.choiceGroup,
-            carriedFrom: change.carriedFrom,
-            previousValue: describeChoice(change.granted, 'USER'),
-            newValue: describeChoice(change.granted, 'USER'),
-          });
-          break;
-        case 'GRANT_NOT_CARRIED':
-          choice(change.purposeKey, change.policyVersion, {
-            granted: change.defaultGranted,
-            source: 'DEFAULT',
-            decidedAt: ctx.now,
-            carriedFrom: null,
-            grantNotCarriedFrom: change.grantedUnder,
-          });
-          events.push({
-            ...event,
-            type: change.type,
-            policyVersion: change.policyVersion,
-            purposeKey: change.purposeKey,
-            choiceGroup: change.choiceGroup,
-            carriedFrom: change.grantedUnder,
-            previousValue: describeChoice(true, 'USER'),
-            newValue: describeChoice(change.defaultGranted, 'DEFAULT'),
-          });
-          break;
-        case 'CHOICE_CHANGED':
-          choice(change.purposeKey, change.policyVersion, {
-            granted: change.granted,
-            source: 'USER',
-            decidedAt: ctx.now,
-            carriedFrom: null,
-            grantNotCarriedFrom: null,
-          });
-          events.push({
-            ...event,
-            type: change.type,
-            policyVersion: change.policyVersion,
-            purposeKey: change.purposeKey,
-            choiceGroup: change.choiceGroup,
-            previousValue: describeChoice(change.previousGranted, change.previousSource),
-            newValue: describeChoice(change.granted, 'USER'),
-          });
-          break;
-        case 'BUSINESS_PREFERENCE_CHANGED':
-          setPreference(change.businessId, change.setting, change.value);
-          events.push({
-            ...event,
-            type: change.type,
-            businessId: change.businessId,
-            setting: change.setting,
-            previousValue: describeSetting(change.previous),
-            newValue: describeSetting(change.value) ?? UNSET,
-          });
-          break;
-        case 'BUSINESS_PREFERENCE_CARRIED':
-          // Nothing changes but the binding, which every row of the user gets.
-          events.push({
-            ...event,
-            type: change.type,
-            policyVersion: change.policyVersion,
-            businessId: change.businessId,
-            setting: change.setting,
-            carriedFrom: change.carriedFrom,
-            previousValue: String(change.value),
-            newValue: String(change.value),
-          });
-          break;
-        case 'BUSINESS_GRANT_NOT_CARRIED':
-          setPreference(change.businessId, change.setting, null);
-          events.push({
-            ...event,
-            type: change.type,
-            policyVersion: change.policyVersion,
-            businessId: change.businessId,
-            setting: change.setting,
-            carriedFrom: change.grantedUnder,
-            previousValue: 'true',
-            newValue: UNSET,
-          });
-          break;
-      }
-    }
-    // A later change to the same purpose in one write (a carried choice then overridden) keeps the last.
-    const latest = new Map(choiceRows.map((c) => [c.purposeKey, c]));
-    // An acceptance binds every business row to the new version; a touched row is bound to the version it is set under.
-    const preferencesAfter = [...preferences.values()]
-      .map((p) => (accepted || touched.has(p.businessId) ? { ...p, policyVersion: row.policyVersion } : p))
-      .sort((a, b) => (a.businessId < b.businessId ? -1 : a.businessId > b.businessId ? 1 : 0));
-    const touchedRows: BusinessPreferenceRow[] = preferencesAfter
-      .filter((p) => touched.has(p.businessId))
-      .map((p) => ({ ...p, userId: ctx.userId, transactional: p.transactional, marketing: p.marketing, updatedAt: ctx.now }));
-
-    // The feed's outcome: the state just written, read back through the same mapping reads use.
-    const choicesAfter = accepted
-      ? [...latest.values()]
-      : [...new Map([...locked.choices, ...latest.values()].map((c) => [c.purposeKey, c])).values()];
-    const stateAfter = toConsentState({ userId: ctx.userId, ...row }, choicesAfter);
-    // A version accepted through another instance may not be in this one's catalog yet. (SQLite has one
-    // process, whose catalog knows every version, and one connection, which this transaction holds.)
-    if (this.dialect === 'postgresql' && row.policyVersion !== null) await this.catalog.ensureKnown([row.policyVersion]);
-    const policies = {
-      accepted: row.policyVersion === null ? null : (this.catalog.get(row.policyVersion) ?? null),
-      live: this.catalog.live(ctx.now) ?? null,
-    };
-    return {
-      set: {
-        userId: ctx.userId,
-        now: ctx.now,
-        subject: { userId: ctx.userId, ...row },
-        replaceChoices: accepted,
-        choices: [...latest.values()],
-        rebindPreferences: accepted,
-        preferences: touchedRows,
-        events,
-        outcome: changeOutcome(policies, stateAfter, preferencesAfter, events),
-      },
-      after: { consent: { userId: ctx.userId, version: row.version, state: stateAfter }, businessPreferences: preferencesAfter },
-    };
+  private async policiesAfter(subject: SubjectState, changes: readonly Change[], now: Date): Promise<PolicyContext> {
+    const version = changes.reduce((v, c) => (c.type === 'POLICY_ACCEPTED' ? c.policyVersion : v), subject.policyVersion);
+    if (this.dialect === 'postgresql' && version !== null) await this.catalog.ensureKnown([version]);
+    return { accepted: version === null ? null : (this.catalog.get(version) ?? null), live: this.catalog.live(now) ?? null };
   }
+}
+
+/**
+ * What a planned write records: the subject row, choices and business rows
+ * after it, one ledger event per change, and the feed's outcome (the
+ * decisions right after it), computed from the state it writes. Pure:
+ * the write floor in bench/ builds its writes with it too.
+ */
+export function writeSetOf(
+  subject: SubjectState,
+  locked: LockedRows,
+  changes: readonly Change[],
+  ctx: WriteContext,
+  policies: PolicyContext,
+): { set: Omit<WriteSet, 'idempotency'>; after: WriteResult['after'] } {
+  const row = { version: subject.version, policyVersion: subject.policyVersion, acceptedAt: subject.acceptedAt };
+  const event: Omit<EventRow, 'type' | 'previousValue' | 'newValue'> = {
+    userId: ctx.userId,
+    consentVersion: subject.version,
+    actor: ctx.actor,
+    channel: ctx.channel,
+    occurredAt: ctx.now,
+    requestId: ctx.requestId,
+    idempotencyKey: ctx.idempotencyKey,
+    policyVersion: row.policyVersion,
+    purposeKey: null,
+    choiceGroup: null,
+    businessId: null,
+    setting: null,
+    carriedFrom: null,
+  };
+  const events: EventRow[] = [];
+  const choiceRows: ConsentChoiceRow[] = [];
+  const preferences = new Map(locked.preferences.map((p) => [p.businessId, toBusinessPreference(p)]));
+  const touched = new Set<string>();
+  let accepted = false;
+  const setPreference = (businessId: string, setting: 'BLOCKED' | BusinessMessageCategory, value: boolean | null) => {
+    const current = preferences.get(businessId) ?? {
+      businessId,
+      blocked: false,
+      transactional: null,
+      marketing: null,
+      updatedAt: null,
+      policyVersion: null,
+    };
+    const field = setting === 'BLOCKED' ? 'blocked' : setting === 'TRANSACTIONAL' ? 'transactional' : 'marketing';
+    preferences.set(businessId, { ...current, [field]: setting === 'BLOCKED' ? value === true : value, updatedAt: ctx.now });
+    touched.add(businessId);
+  };
+  const choice = (
+    purposeKey: string,
+    policyVersion: string,
+    fields: Pick<ConsentChoiceRow, 'granted' | 'source' | 'decidedAt' | 'carriedFrom' | 'grantNotCarriedFrom'>,
+  ) => choiceRows.push({ userId: ctx.userId, purposeKey, policyVersion, ...fields });
+  for (const change of changes) {
+    switch (change.type) {
+      case 'POLICY_ACCEPTED':
+        row.policyVersion = change.policyVersion;
+        row.acceptedAt = ctx.now;
+        accepted = true;
+        events.push({
+          ...event,
+          type: change.type,
+          policyVersion: change.policyVersion,
+          previousValue: change.previousVersion,
+          newValue: change.policyVersion,
+        });
+        break;
+      case 'CHOICE_CARRIED':
+        choice(change.purposeKey, change.policyVersion, {
+          granted: change.granted,
+          source: 'USER',
+          decidedAt: change.decidedAt,
+          carriedFrom: change.carriedFrom,
+          grantNotCarriedFrom: null,
+        });
+        events.push({
+          ...event,
+          type: change.type,
+          policyVersion: change.policyVersion,
+          purposeKey: change.purposeKey,
+          choiceGroup: change.choiceGroup,
+          carriedFrom: change.carriedFrom,
+          previousValue: describeChoice(change.granted, 'USER'),
+          newValue: describeChoice(change.granted, 'USER'),
+        });
+        break;
+      case 'GRANT_NOT_CARRIED':
+        choice(change.purposeKey, change.policyVersion, {
+          granted: change.defaultGranted,
+          source: 'DEFAULT',
+          decidedAt: ctx.now,
+          carriedFrom: null,
+          grantNotCarriedFrom: change.grantedUnder,
+        });
+        events.push({
+          ...event,
+          type: change.type,
+          policyVersion: change.policyVersion,
+          purposeKey: change.purposeKey,
+          choiceGroup: change.choiceGroup,
+          carriedFrom: change.grantedUnder,
+          previousValue: describeChoice(true, 'USER'),
+          newValue: describeChoice(change.defaultGranted, 'DEFAULT'),
+        });
+        break;
+      case 'CHOICE_CHANGED':
+        choice(change.purposeKey, change.policyVersion, {
+          granted: change.granted,
+          source: 'USER',
+          decidedAt: ctx.now,
+          carriedFrom: null,
+          grantNotCarriedFrom: null,
+        });
+        events.push({
+          ...event,
+          type: change.type,
+          policyVersion: change.policyVersion,
+          purposeKey: change.purposeKey,
+          choiceGroup: change.choiceGroup,
+          previousValue: describeChoice(change.previousGranted, change.previousSource),
+          newValue: describeChoice(change.granted, 'USER'),
+        });
+        break;
+      case 'BUSINESS_PREFERENCE_CHANGED':
+        setPreference(change.businessId, change.setting, change.value);
+        events.push({
+          ...event,
+          type: change.type,
+          businessId: change.businessId,
+          setting: change.setting,
+          previousValue: describeSetting(change.previous),
+          newValue: describeSetting(change.value) ?? UNSET,
+        });
+        break;
+      case 'BUSINESS_PREFERENCE_CARRIED':
+        // Nothing changes but the binding, which every row of the user gets.
+        events.push({
+          ...event,
+          type: change.type,
+          policyVersion: change.policyVersion,
+          businessId: change.businessId,
+          setting: change.setting,
+          carriedFrom: change.carriedFrom,
+          previousValue: String(change.value),
+          newValue: String(change.value),
+        });
+        break;
+      case 'BUSINESS_GRANT_NOT_CARRIED':
+        setPreference(change.businessId, change.setting, null);
+        events.push({
+          ...event,
+          type: change.type,
+          policyVersion: change.policyVersion,
+          businessId: change.businessId,
+          setting: change.setting,
+          carriedFrom: change.grantedUnder,
+          previousValue: 'true',
+          newValue: UNSET,
+        });
+        break;
+    }
+  }
+  // A later change to the same purpose in one write (a carried choice then overridden) keeps the last.
+  const latest = new Map(choiceRows.map((c) => [c.purposeKey, c]));
+  // An acceptance binds every business row to the new version; a touched row is bound to the version it is set under.
+  const preferencesAfter = [...preferences.values()]
+    .map((p) => (accepted || touched.has(p.businessId) ? { ...p, policyVersion: row.policyVersion } : p))
+    .sort((a, b) => (a.businessId < b.businessId ? -1 : a.businessId > b.businessId ? 1 : 0));
+  const touchedRows: BusinessPreferenceRow[] = preferencesAfter
+    .filter((p) => touched.has(p.businessId))
+    .map((p) => ({ ...p, userId: ctx.userId, transactional: p.transactional, marketing: p.marketing, updatedAt: ctx.now }));
+
+  // The feed's outcome: the state just written, read back through the same mapping reads use.
+  const choicesAfter = accepted
+    ? [...latest.values()]
+    : [...new Map([...locked.choices, ...latest.values()].map((c) => [c.purposeKey, c])).values()];
+  const stateAfter = toConsentState({ userId: ctx.userId, ...row }, choicesAfter);
+  return {
+    set: {
+      userId: ctx.userId,
+      now: ctx.now,
+      subject: { userId: ctx.userId, ...row },
+      replaceChoices: accepted,
+      choices: [...latest.values()],
+      rebindPreferences: accepted,
+      preferences: touchedRows,
+      events,
+      outcome: changeOutcome(policies, stateAfter, preferencesAfter, events),
+    },
+    after: { consent: { userId: ctx.userId, version: row.version, state: stateAfter }, businessPreferences: preferencesAfter },
+  };
 }
 
 const NOTHING_CHANGED = {
