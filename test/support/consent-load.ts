@@ -10,17 +10,21 @@ import { mintToken } from '../../src/auth/token-signer.js';
 export interface Acknowledged {
   readonly userId: string;
   readonly key: string;
+  /** The consent version the write produced (on a replay, the first request's). */
+  readonly version: number;
 }
 
 export interface WriteLoad {
   readonly acknowledged: Acknowledged[];
   /** How many attempts ended with each error code (NETWORK: no HTTP answer at all). */
   readonly failures: Map<string, number>;
+  /** Resolves once every writer has made its `writesPerUser` writes, or has stopped. */
+  readonly finished: Promise<void>;
   stop(): Promise<void>;
 }
 
 interface GraphQLBody {
-  data?: Record<string, { userErrors?: unknown[]; consent?: unknown } | null> | null;
+  data?: Record<string, { userErrors?: unknown[]; consent?: unknown; consentVersion?: number | null } | null> | null;
   errors?: { extensions?: { code?: string } }[];
 }
 
@@ -34,15 +38,27 @@ export async function post(url: string, query: string, token: string, headers: R
   return (await response.json()) as GraphQLBody;
 }
 
-/** The n-th write of a user: accept the 2016 policy, then switch marketing from one business off and on. */
+const PAYLOAD = '{ consent { version } consentVersion userErrors { code } }';
+
+/**
+ * The n-th write of a user: accept the 2016 policy, then switch marketing
+ * from one business off and on. Every one changes something, so a user's
+ * n-th write (from 0) produces consent version n + 1.
+ */
 function write(n: number, key: string): string {
   if (n === 0) {
-    return `mutation { w: acceptPrivacyPolicy(input: { version: "2016-08-25", idempotencyKey: "${key}" }) { consent { version } userErrors { code } } }`;
+    return `mutation { w: acceptPrivacyPolicy(input: { version: "2016-08-25", idempotencyKey: "${key}" }) ${PAYLOAD} }`;
   }
-  return `mutation { w: setBusinessMessagingPreference(input: { businessId: "acme-shoes", category: MARKETING, allowed: ${n % 2 === 0}, idempotencyKey: "${key}" }) { consent { version } userErrors { code } } }`;
+  return `mutation { w: setBusinessMessagingPreference(input: { businessId: "acme-shoes", category: MARKETING, allowed: ${n % 2 === 0}, idempotencyKey: "${key}" }) ${PAYLOAD} }`;
 }
 
-export function startWriteLoad(url: () => string, secret: string, users: readonly string[]): WriteLoad {
+/** Without `writesPerUser`, each writer goes on until stop(). */
+export function startWriteLoad(
+  url: () => string,
+  secret: string,
+  users: readonly string[],
+  { writesPerUser = Number.POSITIVE_INFINITY }: { writesPerUser?: number } = {},
+): WriteLoad {
   const acknowledged: Acknowledged[] = [];
   const failures = new Map<string, number>();
   const fail = (code: string) => failures.set(code, (failures.get(code) ?? 0) + 1);
@@ -50,13 +66,13 @@ export function startWriteLoad(url: () => string, secret: string, users: readonl
 
   const writer = async (userId: string) => {
     const token = await mintToken(secret, { sub: userId });
-    for (let n = 0; running; ) {
+    for (let n = 0; running && n < writesPerUser; ) {
       const key = `${userId}-${n}`;
       try {
         const body = await post(url(), write(n, key), token);
         const result = body.data?.w;
-        if (result?.consent && result.userErrors?.length === 0 && !body.errors) {
-          acknowledged.push({ userId, key });
+        if (result?.consent && typeof result.consentVersion === 'number' && result.userErrors?.length === 0 && !body.errors) {
+          acknowledged.push({ userId, key, version: result.consentVersion });
           n++;
           continue;
         }
@@ -67,13 +83,14 @@ export function startWriteLoad(url: () => string, secret: string, users: readonl
       await sleep(50);
     }
   };
-  const writers = users.map(writer);
+  const writers = Promise.all(users.map(writer)).then(() => {});
   return {
     acknowledged,
     failures,
+    finished: writers,
     stop: async () => {
       running = false;
-      await Promise.all(writers);
+      await writers;
     },
   };
 }
