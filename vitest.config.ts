@@ -12,7 +12,7 @@ const resolve = { alias: { graphql: require.resolve('graphql') } };
 const postgresUrl = process.env.TEST_POSTGRES_URL;
 if (!postgresUrl) {
   console.warn(
-    '[vitest] TEST_POSTGRES_URL is not set: the PostgreSQL integration project and the PostgreSQL outage test are not part of this run.',
+    '[vitest] TEST_POSTGRES_URL is not set: the PostgreSQL integration project, the PostgreSQL outage test and the relay kill test are not part of this run.',
   );
 }
 
@@ -43,13 +43,17 @@ export default defineConfig({
       integration('integration-sqlite', { TEST_DATABASE: 'sqlite' }),
       ...(postgresUrl ? [integration('integration-postgresql', { TEST_DATABASE: 'postgresql' })] : []),
       // The service as a process and under faults: a production install, a PostgreSQL cluster of its
-      // own stopped under load (only where PostgreSQL is installed, as CI says with TEST_POSTGRES_URL).
+      // own stopped under load (only where PostgreSQL is installed, as CI says with TEST_POSTGRES_URL),
+      // the server killed while it publishes to NATS from PostgreSQL (with both URLs).
       {
         resolve,
         test: {
           name: 'system',
           include: ['test/system/**/*.test.ts'],
-          exclude: postgresUrl ? [] : ['test/system/postgresql-*.test.ts'],
+          exclude: [
+            ...(postgresUrl ? [] : ['test/system/postgresql-*.test.ts', 'test/system/relay-kill.nats.test.ts']),
+            ...(natsUrl ? [] : ['test/system/**/*.nats.test.ts']),
+          ],
           testTimeout: 180_000,
           hookTimeout: 120_000,
         },
