@@ -9,6 +9,7 @@
 import 'reflect-metadata';
 import { isDeepStrictEqual } from 'node:util';
 import type { EntityManager, EntityName, RequiredEntityData } from '@mikro-orm/core';
+import { PostgreSqlDriver } from '@mikro-orm/postgresql';
 import { createApp } from '../src/app.js';
 import { parseConfig } from '../src/config.js';
 import { createLogger } from '../src/observability/logger.js';
@@ -75,6 +76,9 @@ export async function seedDatabase(databaseEnv: Record<string, string>, users: r
       await insertChunked(tx, BusinessPreferenceEntity, preferences);
       await insertChunked(tx, ConsentEventEntity, events);
     });
+    // A production PostgreSQL has statistics (autovacuum analyzes tables that grew); a bench server may run
+    // with autovacuum off, and fresh tables without statistics get plans no production server would use.
+    if (app.orm.config.get('driver') === PostgreSqlDriver) await app.orm.em.getConnection().execute('analyze');
 
     const sample = [
       users[0]!,
