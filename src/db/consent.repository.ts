@@ -1,14 +1,14 @@
 /**
- * Reads of users' consent, batched by user id: one statement per table for
- * any number of users. These are what the request loaders call.
+ * Reads of users' consent, batched by user id: one statement for any number
+ * of users (subjects with their choices; business preferences; a ledger
+ * page). These are what the request loaders call.
  */
-import type { EntityManager } from '@mikro-orm/core';
-import type { AbstractSqlConnection } from '@mikro-orm/knex';
 import type { BusinessPreference, ConsentState } from '../domain/decision.js';
 import type { BusinessPreferenceRow } from './entities/business-preference.entity.js';
 import type { ConsentChoiceRow } from './entities/consent-choice.entity.js';
 import type { ConsentEventRow } from './entities/consent-event.entity.js';
 import type { ConsentSubjectRow } from './entities/consent-subject.entity.js';
+import { pgEpochMillis, type RawRow, readByUserIds, type SqlReader, type UserIdsRead } from './prepared-reads.js';
 
 export interface StoredConsent {
   readonly userId: string;
@@ -54,23 +54,27 @@ export function toBusinessPreference(row: BusinessPreferenceRow): BusinessPrefer
 
 /*
  * The batched reads are the hot path (the ads graph asks for hundreds of
- * users per _entities call), so they are plain SQL through MikroORM's
- * connection: no entity hydration, one row object each. The drivers differ
- * only in how values come back: SQLite gives epoch milliseconds and 0/1,
- * PostgreSQL timestamp text and booleans.
+ * users per _entities call), so they are plain SQL, prepared once per
+ * connection (see prepared-reads.ts): no entity hydration, one row object
+ * each. The drivers differ only in how values come back: SQLite gives epoch
+ * milliseconds and 0/1, PostgreSQL booleans, and timestamps as text unless
+ * the statement selects them as epoch milliseconds (int8 digits).
  */
 export function asDate(value: unknown): Date {
   if (value instanceof Date) return value;
-  // SQLite: epoch milliseconds. PostgreSQL through MikroORM: the timestamptz text ("2016-09-01 12:00:00+00").
-  const date = typeof value === 'number' || /^\d+$/.test(String(value)) ? new Date(Number(value)) : new Date(String(value));
+  const date =
+    typeof value === 'number'
+      ? new Date(value)
+      : /^-?\d+$/.test(String(value))
+        ? new Date(Number(value))
+        : // PostgreSQL through MikroORM: the timestamptz text ("2016-09-01 12:00:00+00").
+          new Date(String(value));
   if (Number.isNaN(date.getTime())) throw new Error(`Unreadable timestamp from the database: ${String(value)}`);
   return date;
 }
 export const asBoolean = (value: unknown): boolean => value === true || value === 1 || value === '1';
 export const asOptionalBoolean = (value: unknown): boolean | null => (value === null || value === undefined ? null : asBoolean(value));
 export const placeholders = (n: number) => Array.from({ length: n }, () => '?').join(', ');
-
-type RawRow = Record<string, unknown>;
 
 function groupByUser<T extends { userId: string }>(rows: readonly T[]): Map<string, T[]> {
   const byUser = new Map<string, T[]>();
@@ -82,57 +86,59 @@ function groupByUser<T extends { userId: string }>(rows: readonly T[]): Map<stri
   return byUser;
 }
 
-export async function loadConsents(em: EntityManager, userIds: readonly string[]): Promise<Map<string, StoredConsent>> {
-  const connection = em.getConnection() as AbstractSqlConnection;
-  // The request's logger context goes with each statement: the request's statement count includes them.
-  const logged = em.getLoggerContext();
-  const subjects = (
-    (await connection.execute(
-      `select user_id, version, policy_version, accepted_at from consent_subject where user_id in (${placeholders(userIds.length)})`,
-      [...userIds],
-      'all',
-      undefined,
-      logged,
-    )) as RawRow[]
-  ).map(
-    (r): SubjectFields => ({
-      userId: r.user_id as string,
-      version: Number(r.version),
-      policyVersion: (r.policy_version as string | null) ?? null,
-      acceptedAt: r.accepted_at == null ? null : asDate(r.accepted_at),
-    }),
-  );
-  const accepted = subjects.filter((s) => s.policyVersion !== null).map((s) => s.userId);
-  const choices =
-    accepted.length === 0
-      ? []
-      : (
-          (await connection.execute(
-            `select user_id, purpose_key, policy_version, granted, source, decided_at, carried_from, grant_not_carried_from from consent_choice where user_id in (${placeholders(accepted.length)})`,
-            accepted,
-            'all',
-            undefined,
-            logged,
-          )) as RawRow[]
-        ).map(
-          (r): ChoiceFields => ({
-            userId: r.user_id as string,
-            purposeKey: r.purpose_key as string,
-            policyVersion: r.policy_version as string,
-            granted: asBoolean(r.granted),
-            source: r.source as string,
-            decidedAt: asDate(r.decided_at),
-            carriedFrom: (r.carried_from as string | null) ?? null,
-            grantNotCarriedFrom: (r.grant_not_carried_from as string | null) ?? null,
-          }),
-        );
-  const choicesByUser = groupByUser(choices);
-  return new Map(
-    subjects.map((subject) => [
-      subject.userId,
-      { userId: subject.userId, version: subject.version, state: toConsentState(subject, choicesByUser.get(subject.userId) ?? []) },
-    ]),
-  );
+/**
+ * Subjects and their current choices in one statement: a subject row with
+ * each choice bound to the version it accepted, or once with null choice
+ * columns when it has none (never accepted, or only defaults).
+ */
+const CONSENTS_FROM = `from consent_subject s
+  left join consent_choice c on c.user_id = s.user_id and c.policy_version = s.policy_version`;
+const CONSENTS: UserIdsRead = {
+  name: 'consent_reads_consents_v1',
+  sqlite: `select s.user_id, s.version, s.policy_version, s.accepted_at,
+    c.purpose_key, c.granted, c.source, c.decided_at, c.carried_from, c.grant_not_carried_from
+  ${CONSENTS_FROM}
+  where s.user_id in (select value from json_each(?))`,
+  postgresql: `select s.user_id, s.version, s.policy_version, ${pgEpochMillis('s.accepted_at')} as accepted_at,
+    c.purpose_key, c.granted, c.source, ${pgEpochMillis('c.decided_at')} as decided_at, c.carried_from, c.grant_not_carried_from
+  ${CONSENTS_FROM}
+  where s.user_id = any($1::text[])`,
+};
+
+export async function loadConsents(em: SqlReader, userIds: readonly string[]): Promise<Map<string, StoredConsent>> {
+  const subjects = new Map<string, { subject: SubjectFields; choices: ChoiceFields[] }>();
+  for (const r of await readByUserIds(em, CONSENTS, userIds)) {
+    const userId = r.user_id as string;
+    let found = subjects.get(userId);
+    if (!found) {
+      found = {
+        subject: {
+          userId,
+          version: Number(r.version),
+          policyVersion: (r.policy_version as string | null) ?? null,
+          acceptedAt: r.accepted_at == null ? null : asDate(r.accepted_at),
+        },
+        choices: [],
+      };
+      subjects.set(userId, found);
+    }
+    if (r.purpose_key == null) continue;
+    found.choices.push({
+      userId,
+      purposeKey: r.purpose_key as string,
+      policyVersion: found.subject.policyVersion as string,
+      granted: asBoolean(r.granted),
+      source: r.source as string,
+      decidedAt: asDate(r.decided_at),
+      carriedFrom: (r.carried_from as string | null) ?? null,
+      grantNotCarriedFrom: (r.grant_not_carried_from as string | null) ?? null,
+    });
+  }
+  const consents = new Map<string, StoredConsent>();
+  for (const [userId, { subject, choices }] of subjects) {
+    consents.set(userId, { userId, version: subject.version, state: toConsentState(subject, choices) });
+  }
+  return consents;
 }
 
 export const NEVER_SEEN = (userId: string): StoredConsent => ({
@@ -141,14 +147,16 @@ export const NEVER_SEEN = (userId: string): StoredConsent => ({
   state: { acceptance: null, choices: [], grantsNotCarried: [] },
 });
 
-export async function loadBusinessPreferences(em: EntityManager, userIds: readonly string[]): Promise<Map<string, BusinessPreference[]>> {
-  const rows = (await (em.getConnection() as AbstractSqlConnection).execute(
-    `select user_id, business_id, blocked, transactional, marketing, updated_at, policy_version from business_messaging_preference where user_id in (${placeholders(userIds.length)}) order by business_id`,
-    [...userIds],
-    'all',
-    undefined,
-    em.getLoggerContext(),
-  )) as RawRow[];
+const BUSINESS_PREFERENCES: UserIdsRead = {
+  name: 'consent_reads_business_preferences_v1',
+  sqlite: `select user_id, business_id, blocked, transactional, marketing, updated_at, policy_version
+  from business_messaging_preference where user_id in (select value from json_each(?)) order by business_id`,
+  postgresql: `select user_id, business_id, blocked, transactional, marketing, ${pgEpochMillis('updated_at')} as updated_at, policy_version
+  from business_messaging_preference where user_id = any($1::text[]) order by business_id`,
+};
+
+export async function loadBusinessPreferences(em: SqlReader, userIds: readonly string[]): Promise<Map<string, BusinessPreference[]>> {
+  const rows = await readByUserIds(em, BUSINESS_PREFERENCES, userIds);
   const byUser = new Map<string, BusinessPreference[]>();
   for (const r of rows) {
     const preference: BusinessPreference = {
@@ -210,7 +218,7 @@ function toEventRow(r: RawRow): ConsentEventRow {
  * cursor): a window numbers each user's events newest first, so however
  * many users or aliases ask, each user's page is cut in SQL.
  */
-export async function loadHistoryPages(em: EntityManager, keys: readonly HistoryPageKey[]): Promise<HistoryPage[]> {
+export async function loadHistoryPages(em: SqlReader, keys: readonly HistoryPageKey[]): Promise<HistoryPage[]> {
   const groups = new Map<string, HistoryPageKey[]>();
   for (const key of keys) {
     const group = `${key.first}:${key.beforeId ?? ''}`;

@@ -1,0 +1,107 @@
+/**
+ * The reads every `_entities` batch makes, by a list of user ids, run as
+ * prepared statements on the driver's own connection, lent by the ORM's
+ * pool for the one statement.
+ *
+ * MikroORM's `execute` inlines every parameter into the SQL text, so each
+ * batch was a statement never seen before: SQLite compiled it again, and
+ * PostgreSQL parsed and planned it again, on every request. Here the text is
+ * constant (the ids travel as one parameter: a JSON array on SQLite, an
+ * array on PostgreSQL), so SQLite keeps the compiled statement per
+ * connection and PostgreSQL a named statement per connection, planned once.
+ * Every statement is still reported to the ORM's logger with the request's
+ * logger context, so the request's statement count, tests' `onQuery` and
+ * tracing see it as before.
+ *
+ * Like the ORM's `execute` without a transaction context, the statement runs
+ * on a pooled connection, outside any transaction `em` may have open.
+ */
+import type { Configuration, Connection, Dictionary } from '@mikro-orm/core';
+import type { AbstractSqlConnection } from '@mikro-orm/knex';
+import { PostgreSqlPlatform } from '@mikro-orm/postgresql';
+
+export type RawRow = Record<string, unknown>;
+
+/**
+ * What a read needs of an EntityManager: the connection, the ORM's logger,
+ * and the logger context that carries the request's tally. An EntityManager
+ * is one; a request's loaders get a plain one, since forking the ORM's
+ * EntityManager (a unit of work, an identity map, a copy of its settings)
+ * costs more than a one-user read.
+ */
+export interface SqlReader {
+  getConnection(): Connection;
+  getLoggerContext(): Dictionary;
+  readonly config: Configuration;
+}
+
+/** One read in each dialect's words; its only parameter is the list of user ids. */
+export interface UserIdsRead {
+  /** The name of PostgreSQL's prepared statement: one name per text. */
+  readonly name: string;
+  /** `?` is the ids as a JSON array: `user_id in (select value from json_each(?))`. */
+  readonly sqlite: string;
+  /** `$1` is the ids as an array: `user_id = any($1::text[])`. */
+  readonly postgresql: string;
+}
+
+/** What this module uses of libsql's connection and statements. */
+interface LibSqlStatement {
+  all(parameters: readonly unknown[]): RawRow[];
+}
+interface LibSqlConnection {
+  prepare(sql: string): LibSqlStatement;
+}
+/** What this module uses of pg's client. */
+interface PgClient {
+  query(config: { name: string; text: string; values: readonly unknown[] }): Promise<{ rows: RawRow[] }>;
+}
+
+// The pool replaces SQLite connections now and then; their statements go with them.
+const compiled = new WeakMap<LibSqlConnection, Map<string, LibSqlStatement>>();
+
+function prepared(connection: LibSqlConnection, sql: string): LibSqlStatement {
+  let statements = compiled.get(connection);
+  if (!statements) {
+    statements = new Map();
+    compiled.set(connection, statements);
+  }
+  let statement = statements.get(sql);
+  if (!statement) {
+    statement = connection.prepare(sql);
+    statements.set(sql, statement);
+  }
+  return statement;
+}
+
+export async function readByUserIds(em: SqlReader, read: UserIdsRead, userIds: readonly string[]): Promise<RawRow[]> {
+  const connection = em.getConnection() as AbstractSqlConnection;
+  const postgres = connection.getPlatform() instanceof PostgreSqlPlatform;
+  const sql = postgres ? read.postgresql : read.sqlite;
+  const client = connection.getKnex().client;
+  const logger = em.config.getLogger();
+  const started = Date.now();
+  try {
+    const driverConnection: unknown = await client.acquireConnection();
+    let rows: RawRow[];
+    try {
+      rows = postgres
+        ? (await (driverConnection as PgClient).query({ name: read.name, text: sql, values: [userIds] })).rows
+        : prepared(driverConnection as LibSqlConnection, sql).all([JSON.stringify(userIds)]);
+    } finally {
+      await client.releaseConnection(driverConnection);
+    }
+    logger.logQuery({ level: 'info', ...em.getLoggerContext(), query: sql, took: Date.now() - started, results: rows.length });
+    return rows;
+  } catch (error) {
+    logger.logQuery({ level: 'error', ...em.getLoggerContext(), query: sql, took: Date.now() - started });
+    throw error;
+  }
+}
+
+/**
+ * A PostgreSQL timestamp as epoch milliseconds (int8, which pg hands over as
+ * digits), as SQLite stores them: no timestamp text to parse. Truncated to
+ * the millisecond, as a JavaScript Date truncates the text.
+ */
+export const pgEpochMillis = (column: string) => `(extract(epoch from date_trunc('milliseconds', ${column})) * 1000)::int8`;
