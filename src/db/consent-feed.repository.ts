@@ -15,6 +15,7 @@ import type { EntityManager } from '@mikro-orm/core';
 import type { FeedPosition, LedgerEvent, StoredBusinessOutcome, StoredDecision } from '../domain/change-feed.js';
 import type { DatabaseConfig } from '../config.js';
 import { asDate, placeholders } from './consent.repository.js';
+import type { SqlReader } from './prepared-reads.js';
 
 type Dialect = DatabaseConfig['dialect'];
 type RawRow = Record<string, unknown>;
@@ -168,7 +169,7 @@ export interface Propagation {
  * user's latest change is their highest event id: one user's writes are
  * serialised, so their event ids follow their feed order.
  */
-export async function loadPropagation(em: EntityManager, userIds: readonly string[]): Promise<Map<string, Propagation[]>> {
+export async function loadPropagation(em: SqlReader, userIds: readonly string[]): Promise<Map<string, Propagation[]>> {
   const rows = (await em.getConnection().execute(
     `select k.consumer, l.user_id,
             (select a.acknowledged_at from consent_change_acknowledgement a

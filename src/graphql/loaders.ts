@@ -1,5 +1,4 @@
 import DataLoader from 'dataloader';
-import type { EntityManager } from '@mikro-orm/core';
 import type { BusinessPreference } from '../domain/decision.js';
 import {
   type HistoryPage,
@@ -11,6 +10,7 @@ import {
   type StoredConsent,
 } from '../db/consent.repository.js';
 import { loadPropagation, type Propagation } from '../db/consent-feed.repository.js';
+import type { SqlReader } from '../db/prepared-reads.js';
 import type { PolicyCatalog } from '../services/policy-catalog.js';
 
 /** The request's loaders. Made fresh for every request: a cache must never outlive it. */
@@ -21,7 +21,7 @@ export interface Loaders {
   readonly propagationByUserId: DataLoader<string, readonly Propagation[]>;
 }
 
-export function createLoaders(em: EntityManager, catalog: PolicyCatalog): Loaders {
+export function createLoaders(em: SqlReader, catalog: PolicyCatalog): Loaders {
   return {
     // A user this subgraph has never seen is not an error: they have accepted nothing.
     consentByUserId: new DataLoader(async (ids) => {
