@@ -10,7 +10,8 @@ import { parse, type GraphQLFieldResolver, type GraphQLSchema } from 'graphql';
 import { buildSchema, createResolversMap, getMetadataStorage, type ContainerType, type NonEmptyArray } from 'type-graphql';
 import { userIdProblem } from '../auth/user-id.js';
 import { badUserInput } from '../errors.js';
-import { resolveUserReference } from './resolvers/user.reference.js';
+import type { RequestContext } from './context.js';
+import { readConsentsBeforeReferences, resolveUserReference } from './resolvers/user.reference.js';
 import { DateTimeScalar } from './scalars.js';
 
 /** v2.7 is within what @apollo/composition and @apollo/gateway 2.14 accept. */
@@ -41,7 +42,7 @@ export async function buildFederatedSchema(resolvers: NonEmptyArray<Function>, c
   user.__resolveReference = resolveUserReference;
 
   const subgraph = buildSubgraphSchema({ typeDefs, resolvers: resolverMap as never });
-  isolateMalformedRepresentations(subgraph);
+  wrapEntities(subgraph);
   return subgraph;
 }
 
@@ -59,18 +60,23 @@ function representationProblem(representation: unknown): string | null {
  * representation (an unknown typename, an id PostgreSQL cannot store) would
  * fail the whole batch, and with it every other user the gateway asked
  * about. Malformed ones become their own errors, in place; the rest resolve
- * (batched) as usual.
+ * (batched) as usual, once their consent is read if the operation asks for
+ * it (see `readConsentsBeforeReferences`).
  */
-function isolateMalformedRepresentations(schema: GraphQLSchema): void {
+function wrapEntities(schema: GraphQLSchema): void {
   const field = schema.getQueryType()?.getFields()._entities;
   if (!field?.resolve) throw new Error('A subgraph schema must have Query._entities');
   const resolveEntities = field.resolve as GraphQLFieldResolver<unknown, unknown, { representations: readonly unknown[] }>;
   field.resolve = (source, args: { representations: readonly unknown[] }, context, info) => {
     const problems = args.representations.map(representationProblem);
-    if (problems.every((p) => p === null)) return resolveEntities(source, args, context, info);
-    const valid = args.representations.filter((_, i) => problems[i] === null);
-    const resolved = resolveEntities(source, { representations: valid }, context, info) as readonly unknown[];
-    let next = 0;
-    return problems.map((problem, i): unknown => (problem === null ? resolved[next++] : badUserInput(`Representation ${i} ${problem}.`)));
+    const valid = problems.every((p) => p === null) ? args.representations : args.representations.filter((_, i) => problems[i] === null);
+    const resolve = () => {
+      if (valid === args.representations) return resolveEntities(source, args, context, info);
+      const resolved = resolveEntities(source, { representations: valid }, context, info) as readonly unknown[];
+      let next = 0;
+      return problems.map((problem, i): unknown => (problem === null ? resolved[next++] : badUserInput(`Representation ${i} ${problem}.`)));
+    };
+    const ready = readConsentsBeforeReferences(valid as readonly { id: string }[], context as RequestContext, info);
+    return ready ? ready.then(resolve) : resolve();
   };
 }

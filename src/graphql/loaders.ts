@@ -25,10 +25,17 @@ export function createLoaders(em: SqlReader, catalog: PolicyCatalog): Loaders {
   return {
     // A user this subgraph has never seen is not an error: they have accepted nothing.
     consentByUserId: new DataLoader(async (ids) => {
-      const found = await loadConsents(em, ids);
-      // Another instance's publication may not have reached this one yet; read it rather than answer `policy: null`.
-      await catalog.ensureKnown([...found.values()].flatMap((c) => (c.state.acceptance ? [c.state.acceptance.policyVersion] : [])));
-      return ids.map((id) => found.get(id) ?? NEVER_SEEN(id));
+      try {
+        const found = await loadConsents(em, ids);
+        // Another instance's publication may not have reached this one yet; read it rather than answer `policy: null`.
+        await catalog.ensureKnown([...found.values()].flatMap((c) => (c.state.acceptance ? [c.state.acceptance.policyVersion] : [])));
+        return ids.map((id) => found.get(id) ?? NEVER_SEEN(id));
+      } catch (error) {
+        // Failed per key, not as a batch (which DataLoader forgets): a batch read ahead of the fields
+        // (see user.reference.ts) fails them with its error instead of being read again for them.
+        const failure = error instanceof Error ? error : new Error(String(error));
+        return ids.map(() => failure);
+      }
     }),
     businessPreferencesByUserId: new DataLoader(async (ids) => {
       const found = await loadBusinessPreferences(em, ids);

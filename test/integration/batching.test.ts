@@ -67,6 +67,43 @@ describe('an _entities batch costs a constant number of SQL statements', () => {
     expect(ads(3)).toMatchObject({ allowed: false, reason: 'USER_WITHDRAWN' });
   });
 
+  it('reads no consent for an _entities selection that asks for none of it', async () => {
+    const representations = ids.slice(0, 10).map((id) => ({ __typename: 'User', id }));
+    server.statements.length = 0;
+    const res = await server.request<{ _entities: { id: string }[] }, unknown>(
+      'query ($representations: [_Any!]!) { _entities(representations: $representations) { ... on User { id } } }',
+      { representations },
+      { token },
+    );
+    expect(res.data!._entities.map((u) => u.id)).toEqual(ids.slice(0, 10));
+    expect(dataStatements(server.statements)).toEqual([]);
+  });
+
+  it("reads, in a user's own batch, only what they may read: their own consent, once; the rest is refused unread", async () => {
+    const own = await server.token(ids[0]!);
+    const ask = async (users: readonly string[]) => {
+      server.statements.length = 0;
+      const res = await server.request<EntitiesData, unknown>(
+        ENTITIES,
+        { representations: users.map((id) => ({ __typename: 'User', id })) },
+        { token: own },
+      );
+      return { res, statements: dataStatements(server.statements) };
+    };
+
+    const mixed = await ask([ids[1]!, ids[0]!, ids[2]!]);
+    expect(mixed.res.data!._entities.map((u) => u?.id ?? null)).toEqual([null, ids[0], null]);
+    expect(mixed.res.errors?.map((e) => [e.path?.[1], e.extensions?.code])).toEqual([
+      [0, 'FORBIDDEN'],
+      [2, 'FORBIDDEN'],
+    ]);
+    expect(mixed.statements).toHaveLength(1);
+
+    const others = await ask([ids[1]!, ids[2]!]);
+    expect(others.res.data!._entities).toEqual([null, null]);
+    expect(others.statements).toEqual([]);
+  });
+
   it('answers users it has never seen without extra statements, as not having accepted', async () => {
     const representations = ['ghost-1', ids[0]!, 'ghost-2'].map((id) => ({ __typename: 'User', id }));
     server.statements.length = 0;

@@ -8,6 +8,9 @@ import { Consent } from '../types/consent.type.js';
 import { DataSharingDecision, DataSharingPurpose } from '../types/decision.type.js';
 import { User } from '../types/user.type.js';
 
+/** The User fields that read the user's consent (through `view`): an `_entities` batch asking for one reads it first. */
+export const FIELDS_READING_CONSENT: ReadonlySet<string> = new Set(['consent', 'dataSharingPurposes', 'dataSharingDecision']);
+
 /** What this subgraph contributes to the shared User entity. */
 @Resolver(() => User)
 export class UserConsentResolver {
