@@ -177,23 +177,40 @@ export const ENTITIES_QUERY =
 export const BATCH_SIZES = [1, 10, 100, 1000] as const;
 export type BatchSize = (typeof BATCH_SIZES)[number];
 
-/** Request bodies per batch size: `variants` different batches of distinct users drawn from the data set. */
+/** Per batch size, `variants` different batches of distinct user ids drawn from the data set. */
+export function userBatches(
+  userCount: number,
+  sizes: readonly number[],
+  variants: number,
+  seed = DEFAULT_SEED,
+): Record<number, string[][]> {
+  const next = random(seed ^ 0x5bd1e995);
+  const result: Record<number, string[][]> = {};
+  for (const size of sizes) {
+    result[size] = [];
+    for (let v = 0; v < variants; v++) {
+      const ids = new Set<number>();
+      while (ids.size < Math.min(size, userCount)) ids.add(Math.floor(next() * userCount));
+      result[size].push([...ids].map(userId));
+    }
+  }
+  return result;
+}
+
+/** Request bodies per batch size: `_entities` for each of userBatches' batches. */
 export function entitiesBodies(
   userCount: number,
   sizes: readonly number[],
   variants: number,
   seed = DEFAULT_SEED,
 ): Record<number, string[]> {
-  const next = random(seed ^ 0x5bd1e995);
-  const result: Record<number, string[]> = {};
-  for (const size of sizes) {
-    result[size] = [];
-    for (let v = 0; v < variants; v++) {
-      const ids = new Set<number>();
-      while (ids.size < Math.min(size, userCount)) ids.add(Math.floor(next() * userCount));
-      const representations = [...ids].map((i) => ({ __typename: 'User', id: userId(i) }));
-      result[size].push(JSON.stringify({ query: ENTITIES_QUERY, variables: { representations } }));
-    }
-  }
-  return result;
+  const batches = userBatches(userCount, sizes, variants, seed);
+  return Object.fromEntries(
+    Object.entries(batches).map(([size, list]) => [
+      size,
+      list.map((ids) =>
+        JSON.stringify({ query: ENTITIES_QUERY, variables: { representations: ids.map((id) => ({ __typename: 'User', id })) } }),
+      ),
+    ]),
+  );
 }

@@ -20,9 +20,15 @@ export interface LoadRequest {
   readonly body: string;
 }
 
+/** One server, or several sharing the connections round robin (autocannon's own spreading). */
+export type Target = string | readonly string[];
+
+const urls = (target: Target): string | string[] => (typeof target === 'string' ? target : [...target]);
+const firstUrl = (target: Target): string => (typeof target === 'string' ? target : target[0]!);
+
 export interface ReadSpec {
   readonly kind: 'read';
-  readonly url: string;
+  readonly url: Target;
   readonly connections: number;
   readonly seconds: number;
   readonly requests: readonly LoadRequest[];
@@ -43,13 +49,15 @@ export interface WriteUser {
 
 export interface WriteSpec {
   readonly kind: 'write';
-  readonly url: string;
+  readonly url: Target;
   readonly connections: number;
   /** A time bound; with `amount` instead, every request sent gets its response before the run ends. */
   readonly seconds?: number;
   readonly amount?: number;
   readonly purpose: string;
   readonly users: readonly WriteUser[];
+  /** Send an idempotency key with each write (the server then keeps one record per write for its retention period). */
+  readonly idempotencyKeys?: boolean;
 }
 
 export interface LoadResult {
@@ -156,7 +164,7 @@ async function runAutocannon(options: autocannon.Options, extra: { onResponse?: 
 function runRead(spec: ReadSpec): Promise<LoadResult> {
   const paced = spec.rate !== undefined && spec.rateMode !== 'autocannon';
   return runAutocannon({
-    url: spec.url,
+    url: urls(spec.url),
     connections: spec.connections,
     duration: spec.seconds,
     requests: spec.requests.map((r) => ({ ...r })),
@@ -186,7 +194,7 @@ async function runWrite(spec: WriteSpec): Promise<LoadResult> {
   const keyOf = (user: (typeof state)[number]) => `bench-${user.id}-v${user.version + 1}`;
 
   const result = await runAutocannon({
-    url: spec.url,
+    url: urls(spec.url),
     connections: spec.connections,
     ...(spec.amount !== undefined ? { amount: spec.amount } : { duration: spec.seconds }),
     requests: [
@@ -200,7 +208,7 @@ async function runWrite(spec: WriteSpec): Promise<LoadResult> {
           context.userIndex = index;
           return {
             ...request,
-            path: new URL(spec.url).pathname,
+            path: new URL(firstUrl(spec.url)).pathname,
             headers: { 'content-type': 'application/json', authorization: `Bearer ${user.token}` },
             body: JSON.stringify({
               query: mutation,

@@ -14,30 +14,22 @@
  */
 import 'reflect-metadata';
 import { parseArgs } from 'node:util';
-import pg from 'pg';
 import { createApp } from '../src/app.js';
 import { mintToken } from '../src/auth/token-signer.js';
 import { parseConfig } from '../src/config.js';
 import { createLogger } from '../src/observability/logger.js';
 import { WHATSAPP_2016 } from '../src/policies/bundled.js';
+import { DEFAULT_POSTGRES_URL, JWT_SECRET, recreateDatabase } from './harness.js';
 
-const JWT_SECRET = 'consent-bench-secret-0123456789abcdef-not-for-production';
 const DATABASE = 'consent_bench_propagation';
 
 const { values } = parseArgs({ options: { count: { type: 'string', default: '50' } } });
 const count = Number(values.count);
-const serverUrl = process.env.BENCH_POSTGRES_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres';
-
-const admin = new pg.Client({ connectionString: serverUrl });
-await admin.connect();
-await admin.query(`drop database if exists ${DATABASE} with (force)`);
-await admin.query(`create database ${DATABASE}`);
-await admin.end();
-const databaseUrl = new URL(serverUrl);
-databaseUrl.pathname = `/${DATABASE}`;
+const databaseUrl = await recreateDatabase(process.env.BENCH_POSTGRES_URL ?? DEFAULT_POSTGRES_URL, DATABASE);
+if (databaseUrl === null) process.exit(1);
 
 const config = parseConfig({
-  DATABASE_URL: databaseUrl.toString(),
+  DATABASE_URL: databaseUrl,
   JWT_SECRET,
   NODE_ENV: 'production',
   POLICY_REFRESH_SECONDS: '0',

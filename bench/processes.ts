@@ -37,7 +37,8 @@ export const canPin: boolean = (() => {
 export interface ChildOptions {
   readonly name: string;
   readonly script: string;
-  readonly core: number;
+  /** The core to pin the child to; null: let the scheduler place it (the scale-out bench runs more processes than cores). */
+  readonly core: number | null;
   readonly env: Record<string, string>;
   readonly nodeArgs?: readonly string[];
   /** How long start-up may take (migrations, schema build). */
@@ -72,9 +73,10 @@ export class BenchChild {
 
   static start(options: ChildOptions): Promise<BenchChild> {
     const nodeArgs = [...(options.nodeArgs ?? []), options.script];
-    const [command, args] = canPin
-      ? ['taskset', ['-c', String(options.core), process.execPath, ...nodeArgs]]
-      : [process.execPath, nodeArgs];
+    const [command, args] =
+      canPin && options.core !== null
+        ? ['taskset', ['-c', String(options.core), process.execPath, ...nodeArgs]]
+        : [process.execPath, nodeArgs];
     const stdout = options.stdoutFile ? openSync(options.stdoutFile, 'a') : 'inherit';
     const child = spawn(command as string, args as string[], {
       env: options.env,
@@ -186,4 +188,20 @@ export function machineBusySeconds(): number {
   const fields = readFileSync('/proc/stat', 'utf8').split('\n')[0]!.trim().split(/\s+/).slice(1).map(Number);
   const [user = 0, nice = 0, system = 0, , , irq = 0, softirq = 0, steal = 0] = fields;
   return (user + nice + system + irq + softirq + steal) / TICKS_PER_SECOND;
+}
+
+/**
+ * Waits until the CPU time `busy` reports (seconds, growing) rises by at
+ * most `threshold` over 100 ms, for at most 20 s; false if it never did.
+ * A run that ends closes its connections, but servers still finish what
+ * they started, and that work must not land in the next measurement.
+ */
+export async function waitUntilIdle(busy: () => number, threshold = 0.01): Promise<boolean> {
+  const until = Date.now() + 20_000;
+  while (Date.now() < until) {
+    const before = busy();
+    await new Promise((resolve) => setTimeout(resolve, 100));
+    if (busy() - before <= threshold) return true;
+  }
+  return false;
 }

@@ -118,11 +118,11 @@ export interface BenchResults {
   readonly writes: WriteResults | null;
 }
 
-const fmt = (value: number, digits = 0) =>
+export const fmt = (value: number, digits = 0) =>
   Number.isFinite(value) ? value.toLocaleString('en-US', { minimumFractionDigits: digits, maximumFractionDigits: digits }) : '–';
-const significant = (value: number) =>
+export const significant = (value: number) =>
   !Number.isFinite(value) ? '–' : value >= 100 ? fmt(value) : value >= 10 ? fmt(value, 1) : fmt(value, 2);
-const withRange = (s: Spread, show: (v: number) => string) => `${show(s.median)} (${show(s.min)}–${show(s.max)})`;
+export const withRange = (s: Spread, show: (v: number) => string = significant) => `${show(s.median)} (${show(s.min)}–${show(s.max)})`;
 
 export function cellOf(results: BenchResults, target: string, n: number): Cell | undefined {
   return results.cells.find((c) => c.target === target && c.n === n);

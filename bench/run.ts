@@ -15,25 +15,37 @@
  * are interleaved within each repetition, so slow drift of the machine hits
  * them alike and ratios are taken between measurements minutes apart at most.
  */
-import { execFileSync } from 'node:child_process';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { createHash } from 'node:crypto';
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { cpus, release, tmpdir } from 'node:os';
+import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { parseArgs, isDeepStrictEqual } from 'node:util';
-import { MikroORM } from '@mikro-orm/core';
 import { connect } from '@nats-io/transport-node';
 import pg from 'pg';
 import { mintToken } from '../src/auth/token-signer.js';
-import { type DatabaseConfig, parseConfig } from '../src/config.js';
-import { ormOptions } from '../src/db/orm.config.js';
+import { parseConfig } from '../src/config.js';
 import { projectRoot } from '../src/project-root.js';
 import { formatSummary, summariseFile } from './cpuprofile-top.js';
 import { BATCH_SIZES, DEFAULT_SEED, entitiesBodies, generateUsers } from './dataset.js';
+import {
+  countLedgerWrites,
+  DEFAULT_POSTGRES_URL,
+  describeMachine,
+  distBench,
+  JWT_SECRET,
+  LoadGenerator,
+  logger,
+  primeWithOneWrite,
+  recreateDatabase,
+  runMain,
+  resultsDir,
+  TOGGLED_PURPOSE,
+  writeResultFiles,
+  writersFrom,
+} from './harness.js';
 import type { LoadRequest, LoadResult, ReadSpec, WriteSpec, WriteUser } from './load-generator.js';
-import { BenchChild, canPin, cpuSeconds, cpuSecondsOf, machineBusySeconds, peakRss, resetPeakRss } from './processes.js';
+import { BenchChild, cpuSeconds, cpuSecondsOf, machineBusySeconds, peakRss, resetPeakRss, waitUntilIdle } from './processes.js';
 import {
   type BenchResults,
   type Cell,
@@ -46,11 +58,8 @@ import {
 import { seedDatabase } from './seed.js';
 import { dropStream, measureWrites, startRelayAtEnd, type WriteTarget } from './writes.js';
 
-const JWT_SECRET = 'consent-bench-secret-0123456789abcdef-not-for-production';
 const SERVER_CORE = 0;
 const LOAD_CORE = 1;
-const resultsDir = path.join(projectRoot, 'bench', 'results');
-const distBench = path.join(projectRoot, 'dist', 'bench');
 
 type ServerKey =
   | 'L0'
@@ -238,7 +247,7 @@ function parseSettings(): Settings {
     writeConnections: 8,
     variants: 16,
     rateMode,
-    postgresUrl: process.env.BENCH_POSTGRES_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres',
+    postgresUrl: process.env.BENCH_POSTGRES_URL ?? DEFAULT_POSTGRES_URL,
     natsUrl: process.env.BENCH_NATS_URL ?? 'nats://127.0.0.1:4222',
     profile: values.profile ? values.profile.split(',').map((s) => s.trim()) : null,
     profileSeconds: Number(values['profile-seconds']),
@@ -249,50 +258,11 @@ function parseSettings(): Settings {
   };
 }
 
-function describeMachine(): Record<string, string | number | boolean> {
-  const cpuinfo = existsSync('/proc/cpuinfo') ? readFileSync('/proc/cpuinfo', 'utf8') : '';
-  const git = (args: string[]) => {
-    try {
-      return execFileSync('git', args, { cwd: projectRoot, encoding: 'utf8' }).trim();
-    } catch {
-      return '';
-    }
-  };
-  return {
-    cpuModel: /model name\s*:\s*(.+)/.exec(cpuinfo)?.[1] ?? cpus()[0]?.model ?? 'unknown',
-    cpuMHz: Number(/cpu MHz\s*:\s*([\d.]+)/.exec(cpuinfo)?.[1] ?? cpus()[0]?.speed ?? 0),
-    cores: cpus().length,
-    node: process.versions.node,
-    kernel: release(),
-    pinned: canPin,
-    commit: git(['rev-parse', '--short', 'HEAD']),
-    // Only the code the servers run counts: the bench's own files may well be uncommitted.
-    dirty: git(['status', '--porcelain', '--', 'src', 'migrations', 'package.json']) !== '',
-    sourceDiff: createHash('sha256')
-      .update(git(['diff', 'HEAD', '--', 'src', 'migrations', 'package.json']))
-      .digest('hex')
-      .slice(0, 12),
-  };
-}
-
 /** Drops and recreates `consent_bench`; null when no PostgreSQL answers (the run goes on without it). */
 async function preparePostgres(serverUrl: string): Promise<Record<string, string> | null> {
-  const admin = new pg.Client({ connectionString: serverUrl, connectionTimeoutMillis: 3000 });
-  try {
-    await admin.connect();
-  } catch (error) {
-    console.warn(`PostgreSQL at ${serverUrl} does not answer (${String(error)}): skipping the PostgreSQL targets.`);
-    return null;
-  }
-  try {
-    await admin.query('drop database if exists consent_bench with (force)');
-    await admin.query('create database consent_bench');
-  } finally {
-    await admin.end();
-  }
-  const url = new URL(serverUrl);
-  url.pathname = '/consent_bench';
-  return { DATABASE_URL: url.toString() };
+  const url = await recreateDatabase(serverUrl, 'consent_bench');
+  if (url === null) console.warn('Skipping the PostgreSQL targets.');
+  return url === null ? null : { DATABASE_URL: url };
 }
 
 /** The stream the bench's publishing server writes to: the contract's name is for production data. */
@@ -339,29 +309,11 @@ function statementsPerLoggedWrite(logFile: string): number | null {
   return writes > 0 ? statements / writes : null;
 }
 
-/**
- * Writes recorded in the ledger: one per (user, consent version), whatever
- * its number of events (a global marketing withdrawal also clears each
- * per-business marketing grant, one event each).
- */
-async function countLedgerWrites(database: DatabaseConfig): Promise<number> {
-  const orm = await MikroORM.init(ormOptions(database));
-  try {
-    const [row] = (await orm.em
-      .fork()
-      .getConnection()
-      .execute('select count(*) as n from (select distinct user_id, consent_version from consent_event) writes')) as { n: unknown }[];
-    return Number(row?.n);
-  } finally {
-    await orm.close();
-  }
-}
-
-const log = (message: string) => console.log(`[bench ${new Date().toISOString().slice(11, 19)}] ${message}`);
+const log = logger('bench');
 
 class Bench {
   private readonly servers = new Map<ServerKey, BenchChild>();
-  private generator!: BenchChild;
+  private generator!: LoadGenerator;
   private readonly tmp = mkdtempSync(path.join(tmpdir(), 'consent-bench-'));
   private readonly sqliteEnv = { SQLITE_PATH: path.join(this.tmp, 'consent.sqlite') };
   private postgresEnv: Record<string, string> | null = null;
@@ -458,38 +410,14 @@ class Bench {
     });
   }
 
-  /**
-   * One committed write, as every production server has soon after it
-   * starts. MikroORM's transactional() and flush run inside an
-   * AsyncLocalStorage, and on Node 20 the first one switches on async-hooks
-   * promise tracking for the rest of the process: it costs reads 12-20%, and
-   * a server that never wrote would be measured faster than any real one.
-   * The writer is a user outside the data set, so no answer changes.
-   */
+  /** See primeWithOneWrite: a server that never wrote would be measured faster than any real one. */
   private async prime(key: ServerKey): Promise<void> {
     if (!this.settings.prime || !isProduction(key)) return;
-    const token = await mintToken(JWT_SECRET, { sub: 'bench-primer' });
-    const response = await fetch(this.url(key), {
-      method: 'POST',
-      headers: { 'content-type': 'application/json', authorization: `Bearer ${token}` },
-      body: JSON.stringify({
-        query:
-          'mutation Prime { setBusinessMessagingPreference(input: { businessId: "bench-primer", blocked: true }) { userErrors { code } } }',
-      }),
-    });
-    const body = (await response.json()) as { errors?: unknown[]; data?: { setBusinessMessagingPreference?: { userErrors: unknown[] } } };
-    if (body.errors || body.data?.setBusinessMessagingPreference?.userErrors.length !== 0) {
-      throw new Error(`${key}: the priming write failed: ${JSON.stringify(body)}`);
-    }
+    await primeWithOneWrite(this.url(key), key);
   }
 
   async startAll(): Promise<void> {
-    this.generator = await BenchChild.start({
-      name: 'autocannon',
-      script: path.join(distBench, 'load-generator.js'),
-      core: LOAD_CORE,
-      env: { PATH: process.env.PATH ?? '', NODE_ENV: 'production' },
-    });
+    this.generator = await LoadGenerator.start(LOAD_CORE);
     if (this.targets.some((t) => t.server === 'prod-sqlite-tracing')) await this.otlpSink.start();
     const keys = [...new Set(this.targets.map((t) => t.server))];
     for (const key of keys) {
@@ -514,11 +442,10 @@ class Bench {
   }
 
   private async load(spec: ReadSpec | WriteSpec): Promise<LoadResult> {
-    const reply = await this.generator.request<{ result?: LoadResult; error?: string }>({ spec }, 300_000);
-    if (reply.error || !reply.result) throw new Error(`load generator: ${reply.error}`);
+    const result = await this.generator.run(spec);
     // A profile's write runs go on from where the last left the writers.
-    if (spec.kind === 'write' && spec.users === this.profileWriters && reply.result.users) this.profileWriters = reply.result.users;
-    return reply.result;
+    if (spec.kind === 'write' && spec.users === this.profileWriters && result.users) this.profileWriters = result.users;
+    return result;
   }
 
   /**
@@ -594,13 +521,7 @@ class Bench {
   private async settle(): Promise<void> {
     const pids = [...this.servers.values()].map((s) => s.pid);
     const busy = () => pids.reduce((sum, pid) => sum + cpuSeconds(pid), 0) + (this.postgresEnv ? cpuSecondsOf('postgres') : 0);
-    const until = Date.now() + 20_000;
-    while (Date.now() < until) {
-      const before = busy();
-      await new Promise((resolve) => setTimeout(resolve, 100));
-      if (busy() - before <= 0.01) return;
-    }
-    log('warning: the servers were still busy after 20 s');
+    if (!(await waitUntilIdle(busy))) log('warning: the servers were still busy after 20 s');
   }
 
   private windowFor(bounds: readonly [number, number], rate: number): number {
@@ -684,14 +605,10 @@ class Bench {
    * the reads, so they take no core time from the read measurements.
    */
   async writes(): Promise<WriteResults | null> {
-    const purpose = 'business.marketing';
-    const candidates = this.users.filter((u) => !u.choices.some((c) => c.purposeKey === purpose));
-    const writersOf = (users: typeof candidates) =>
-      Promise.all(
-        users.map(async (u) => ({ id: u.id, token: await mintToken(JWT_SECRET, { sub: u.id }), granted: true, version: u.version })),
-      );
-    const warmupUsers = await writersOf(candidates.slice(0, 500));
-    const users = await writersOf(candidates.slice(500, 3500));
+    const purpose = TOGGLED_PURPOSE;
+    const candidates = await writersFrom(this.users);
+    const warmupUsers = candidates.slice(0, 500);
+    const users = candidates.slice(500, 3500);
     const targets: WriteTarget[] = [];
     const ledgerOf = (env: Record<string, string>) => () => countLedgerWrites(parseConfig(env).database);
     const loggedStatements = (server: ServerKey) => async () => statementsPerLoggedWrite(this.logFile(server));
@@ -766,25 +683,20 @@ class Bench {
 
   /** The write load for --profile-writes: the bench's writers, state carried from run to run. */
   private async writeProfileSpec(server: ServerKey): Promise<WriteSpec> {
-    const purpose = 'business.marketing';
-    if (!this.profileWriters) {
-      const candidates = this.users.filter((u) => !u.choices.some((c) => c.purposeKey === purpose)).slice(0, 3000);
-      this.profileWriters = await Promise.all(
-        candidates.map(async (u) => ({ id: u.id, token: await mintToken(JWT_SECRET, { sub: u.id }), granted: true, version: u.version })),
-      );
-    }
-    return { kind: 'write', url: this.url(server), connections: this.settings.writeConnections, purpose, users: this.profileWriters };
+    this.profileWriters ??= (await writersFrom(this.users)).slice(0, 3000);
+    return {
+      kind: 'write',
+      url: this.url(server),
+      connections: this.settings.writeConnections,
+      purpose: TOGGLED_PURPOSE,
+      users: this.profileWriters,
+    };
   }
   private profileWriters: WriteUser[] | null = null;
 
   /** CPU profiles of servers under load (N = 100 unless --profile-n), with the top self-time functions printed and saved. */
   async profile(keys: readonly string[]): Promise<void> {
-    this.generator = await BenchChild.start({
-      name: 'autocannon',
-      script: path.join(distBench, 'load-generator.js'),
-      core: LOAD_CORE,
-      env: { PATH: process.env.PATH ?? '', NODE_ENV: 'production' },
-    });
+    this.generator = await LoadGenerator.start(LOAD_CORE);
     mkdirSync(resultsDir, { recursive: true });
     for (const key of keys) {
       const target = TARGETS.find((t) => t.key === key);
@@ -865,21 +777,12 @@ const MARK_START = '<!-- bench:results:start -->';
 const MARK_END = '<!-- bench:results:end -->';
 
 function publish(results: BenchResults): void {
-  mkdirSync(resultsDir, { recursive: true });
   // A run of some batch sizes only (--sizes) is kept apart and never becomes the published table.
   const sizes = (results.settings as { sizes?: readonly number[] }).sizes ?? BATCH_SIZES;
   const partial = sizes.length < BATCH_SIZES.length;
   const name = partial ? `${results.mode}-n${sizes.join('-')}` : results.mode === 'full' ? 'latest' : 'quick';
   const markdown = renderMarkdown(results);
-  const files = [path.join(resultsDir, `${name}.json`), path.join(resultsDir, `${name}.md`)];
-  writeFileSync(files[0]!, `${JSON.stringify(results, null, 2)}\n`);
-  writeFileSync(files[1]!, `${markdown}\n`);
-  // bench/ is linted: leave the results as the project's formatter would.
-  try {
-    execFileSync(path.join(projectRoot, 'node_modules', '.bin', 'biome'), ['format', '--write', ...files], { stdio: 'ignore' });
-  } catch {
-    log('biome is not available: results written unformatted');
-  }
+  const files = writeResultFiles(name, results, markdown);
   const doc = path.join(projectRoot, 'BENCHMARKS.md');
   if (results.mode === 'full' && !partial && existsSync(doc)) {
     const text = readFileSync(doc, 'utf8');
@@ -924,10 +827,4 @@ async function main(): Promise<void> {
   }
 }
 
-main().then(
-  () => process.exit(0),
-  (error: unknown) => {
-    console.error(error);
-    process.exit(1);
-  },
-);
+runMain(main);

@@ -3,8 +3,9 @@
  * over IPC, answers stats requests, stops when asked, and exits at once if
  * the parent goes away (so a crashed run leaves no server behind).
  */
-import type { IncomingMessage, Server } from 'node:http';
+import { createServer, type IncomingMessage, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { type DocumentNode, execute, type GraphQLSchema, parse, validate } from 'graphql';
 
 export type ParentMessage = { readonly id: number; readonly type: 'stats' | 'reset' | 'stop' };
 
@@ -51,4 +52,42 @@ export function benchDataSetParameters(): { users: number; seed: number } {
   if (!Number.isInteger(users) || users < 1 || !Number.isInteger(seed))
     throw new Error('BENCH_USERS and BENCH_SEED are set by the bench runner');
   return { users, seed };
+}
+
+/**
+ * node:http and graphql-js `execute` on `schema`, with parsed and validated
+ * documents cached as Apollo Server caches them: the GraphQL floor, and the
+ * bench's stand-in subgraphs.
+ */
+export function graphqlServer(schema: GraphQLSchema, contextValue: () => unknown = () => undefined): Server {
+  const documents = new Map<string, DocumentNode>();
+  const documentFor = (query: string): DocumentNode => {
+    let document = documents.get(query);
+    if (!document) {
+      document = parse(query);
+      const errors = validate(schema, document);
+      if (errors.length > 0) throw errors[0];
+      documents.set(query, document);
+    }
+    return document;
+  };
+  return createServer((req, res) => {
+    readBody(req)
+      .then(async (raw) => {
+        const body = JSON.parse(raw) as { query: string; variables?: Record<string, unknown> };
+        const result = await execute({
+          schema,
+          document: documentFor(body.query),
+          variableValues: body.variables,
+          contextValue: contextValue(),
+        });
+        const text = JSON.stringify(result);
+        res.writeHead(200, { 'content-type': 'application/json; charset=utf-8', 'content-length': Buffer.byteLength(text) });
+        res.end(text);
+      })
+      .catch((error: unknown) => {
+        res.writeHead(400, { 'content-type': 'application/json' });
+        res.end(JSON.stringify({ errors: [{ message: String(error) }] }));
+      });
+  });
 }
