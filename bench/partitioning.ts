@@ -27,7 +27,7 @@ import { parseArgs } from 'node:util';
 import pg from 'pg';
 import { generateUsers, random, userId } from './dataset.js';
 import { DEFAULT_POSTGRES_URL, describeMachine, dropDatabase, logger, recreateDatabase, runMain, writeResultFiles } from './harness.js';
-import { cpuSecondsOf } from './processes.js';
+import { cpuSecondsOfDatabase } from './processes.js';
 import { fmt, significant, spread, withRange } from './results-format.js';
 import { seedDatabase } from './seed.js';
 
@@ -151,6 +151,7 @@ function renderMarkdown(results: {
     `Run ${results.generatedAt} of commit ${m.commit}: PostgreSQL 15 on ${m.cpuModel}, ${m.cores} cores (shared); ` +
       `${fmt(s.users)} users; consent_subject and consent_choice as migrated ("plain") and hash-partitioned by user_id into ` +
       `${s.partitions} partitions ("hashed"); pgbench -M extended, ${s.seconds} s per run, ${s.reps} interleaved repetitions. ` +
+      "PG ms / tx is the CPU time of the scratch database's backends per transaction (other databases on the server left out). " +
       'Medians, range in brackets; the ratio is hashed ÷ plain within each repetition.',
     '',
     '| workload | clients | plain tx/s | hashed tx/s | tx/s hashed ÷ plain | plain PG ms / tx | hashed PG ms / tx | PG CPU hashed ÷ plain |',
@@ -239,10 +240,10 @@ async function main(): Promise<void> {
         const order = rep % 2 === 1 ? VARIANTS : [...VARIANTS].reverse();
         for (const variant of order) {
           const args = [...connection, '-n', '-M', 'extended', '-c', String(w.clients), '-j', '2', '-T', String(seconds)];
-          const before = cpuSecondsOf('postgres');
+          const before = cpuSecondsOfDatabase(DATABASE);
           const planner = w.key === 'read-100-join' ? '-c enable_hashjoin=off -c enable_mergejoin=off' : '';
           const output = await pgbench([...args, '-D', `users=${users}`, ...scripts(w.key, variant), DATABASE], planner);
-          const cpu = cpuSecondsOf('postgres') - before;
+          const cpu = cpuSecondsOfDatabase(DATABASE) - before;
           const tps = Number(/tps = ([\d.]+)/.exec(output)?.[1]);
           const transactions = Number(/number of transactions actually processed: (\d+)/.exec(output)?.[1]);
           runs.push({ workload: w.key, variant, rep, tps, transactions, postgresMsPerTransaction: (cpu / transactions) * 1000 });

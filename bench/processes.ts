@@ -183,6 +183,31 @@ export function cpuSecondsOf(command: string): number {
   return total;
 }
 
+/**
+ * CPU time used by the PostgreSQL backends serving `database`, in seconds,
+ * recognised by their process title (`postgres: <cluster>: <user> <database> …`).
+ * Other databases' backends on the same server (other benchmarks, other
+ * applications) and the shared background processes are left out; so is
+ * the time of backends that already exited, which a pooled benchmark does
+ * not have.
+ */
+export function cpuSecondsOfDatabase(database: string): number {
+  const title = new RegExp(`^postgres: .*: \\S+ ${database.replace(/[^\w]/g, '\\$&')} `);
+  let total = 0;
+  for (const entry of readdirSync('/proc')) {
+    if (!/^\d+$/.test(entry)) continue;
+    try {
+      if (!title.test(readFileSync(`/proc/${entry}/cmdline`, 'utf8'))) continue;
+      const stat = readFileSync(`/proc/${entry}/stat`, 'utf8');
+      const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+      total += (Number(fields[11]) + Number(fields[12])) / TICKS_PER_SECOND;
+    } catch {
+      // The process ended while we looked.
+    }
+  }
+  return total;
+}
+
 /** Busy CPU time of the whole machine (all cores, everything but idle and iowait), in seconds. */
 export function machineBusySeconds(): number {
   const fields = readFileSync('/proc/stat', 'utf8').split('\n')[0]!.trim().split(/\s+/).slice(1).map(Number);

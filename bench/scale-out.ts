@@ -54,7 +54,7 @@ import {
 } from './harness.js';
 import type { LoadRequest, LoadResult, Target, WriteUser } from './load-generator.js';
 import { checkTransactionPooling, PgBouncer, pgbouncerBinary, type TransactionPoolingCheck } from './pgbouncer.js';
-import { BenchChild, cpuSeconds, cpuSecondsOf, machineBusySeconds, waitUntilIdle } from './processes.js';
+import { BenchChild, cpuSeconds, cpuSecondsOf, cpuSecondsOfDatabase, machineBusySeconds, waitUntilIdle } from './processes.js';
 import { fmt, significant as sig, spread, withRange as ranged } from './results-format.js';
 import { composeBenchSupergraph, USERS_QUERY } from './scale-out-graph.js';
 import { seedDatabase } from './seed.js';
@@ -414,7 +414,7 @@ class ScaleOut {
 
   /** Waits until the setup's processes and PostgreSQL are idle, so one run's tail does not land in the next. */
   private async settle(setup: Setup): Promise<void> {
-    const busy = () => this.processes(setup).reduce((sum, pid) => sum + cpuSeconds(pid), 0) + cpuSecondsOf('postgres');
+    const busy = () => this.processes(setup).reduce((sum, pid) => sum + cpuSeconds(pid), 0) + cpuSecondsOfDatabase(DATABASE);
     // Eight idle instances' timers add up: a little more slack than bench/run.ts allows.
     if (!(await waitUntilIdle(busy, 0.02))) log('warning: still busy after 20 s');
   }
@@ -433,7 +433,7 @@ class ScaleOut {
       instances: instances.map((s) => cpuSeconds(s.pid)),
       gateway: cpuSeconds(this.gateway.pid),
       directory: cpuSeconds(this.directory.pid),
-      postgres: cpuSecondsOf('postgres'),
+      postgres: cpuSecondsOfDatabase(DATABASE),
       pgbouncer: cpuSecondsOf('pgbouncer'),
       machine: machineBusySeconds(),
     });
@@ -669,7 +669,9 @@ function renderMarkdown(results: Results): string {
       `through one Hive Gateway that sends the consent subgraph's requests to them round robin; ${bouncer}. ` +
       `Other load on the machine during the runs: median ${other.median.toFixed(2)} cores (max ${other.max.toFixed(2)}).`,
     '',
-    'CPU is in milliseconds per request (per accepted change for writes), from /proc, per process group. **Per subgraph core** is ' +
+    'CPU is in milliseconds per request (per accepted change for writes), from /proc, per process group; PostgreSQL is the ' +
+      "backends serving this database (other databases on the server, other benchmarks among them, and PostgreSQL's background " +
+      'writers are left out). **Per subgraph core** is ' +
       'the rate one core of subgraph processes sustains (requests ÷ their CPU seconds); **× 1** compares it, repetition by repetition, ' +
       'with one instance on the same path; **per PG core** the same for PostgreSQL; **per server core** for the subgraphs, the gateway, ' +
       'PostgreSQL and PgBouncer together (the directory subgraph and the load generator left out). **PG backends busy** is the most ' +
