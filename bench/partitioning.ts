@@ -27,7 +27,7 @@ import { parseArgs } from 'node:util';
 import pg from 'pg';
 import { generateUsers, random, userId } from './dataset.js';
 import { DEFAULT_POSTGRES_URL, describeMachine, dropDatabase, logger, recreateDatabase, runMain, writeResultFiles } from './harness.js';
-import { cpuSecondsOfDatabase } from './processes.js';
+import { DatabaseCpu } from './processes.js';
 import { fmt, significant, spread, withRange } from './results-format.js';
 import { seedDatabase } from './seed.js';
 
@@ -240,10 +240,11 @@ async function main(): Promise<void> {
         const order = rep % 2 === 1 ? VARIANTS : [...VARIANTS].reverse();
         for (const variant of order) {
           const args = [...connection, '-n', '-M', 'extended', '-c', String(w.clients), '-j', '2', '-T', String(seconds)];
-          const before = cpuSecondsOfDatabase(DATABASE);
+          const databaseCpu = new DatabaseCpu(DATABASE);
+          databaseCpu.start();
           const planner = w.key === 'read-100-join' ? '-c enable_hashjoin=off -c enable_mergejoin=off' : '';
           const output = await pgbench([...args, '-D', `users=${users}`, ...scripts(w.key, variant), DATABASE], planner);
-          const cpu = cpuSecondsOfDatabase(DATABASE) - before;
+          const cpu = databaseCpu.stop();
           const tps = Number(/tps = ([\d.]+)/.exec(output)?.[1]);
           const transactions = Number(/number of transactions actually processed: (\d+)/.exec(output)?.[1]);
           runs.push({ workload: w.key, variant, rep, tps, transactions, postgresMsPerTransaction: (cpu / transactions) * 1000 });

@@ -183,29 +183,89 @@ export function cpuSecondsOf(command: string): number {
   return total;
 }
 
-/**
- * CPU time used by the PostgreSQL backends serving `database`, in seconds,
- * recognised by their process title (`postgres: <cluster>: <user> <database> …`).
- * Other databases' backends on the same server (other benchmarks, other
- * applications) and the shared background processes are left out; so is
- * the time of backends that already exited, which a pooled benchmark does
- * not have.
- */
-export function cpuSecondsOfDatabase(database: string): number {
-  const title = new RegExp(`^postgres: .*: \\S+ ${database.replace(/[^\w]/g, '\\$&')} `);
-  let total = 0;
-  for (const entry of readdirSync('/proc')) {
-    if (!/^\d+$/.test(entry)) continue;
-    try {
-      if (!title.test(readFileSync(`/proc/${entry}/cmdline`, 'utf8'))) continue;
-      const stat = readFileSync(`/proc/${entry}/stat`, 'utf8');
-      const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-      total += (Number(fields[11]) + Number(fields[12])) / TICKS_PER_SECOND;
-    } catch {
-      // The process ended while we looked.
-    }
+/** User + system CPU seconds of a process from /proc/<pid>/stat; null once it is gone. */
+function processCpu(pid: number | string): number | null {
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    return (Number(fields[11]) + Number(fields[12])) / TICKS_PER_SECOND;
+  } catch {
+    return null;
   }
-  return total;
+}
+
+/**
+ * CPU time of the PostgreSQL backends serving one database, recognised by
+ * their process title (`postgres: <cluster>: <user> <database> …`): other
+ * databases on the same server (other benchmarks, other applications) and
+ * the shared background processes are left out.
+ *
+ * A backend takes its CPU time with it when its connection closes (a pool
+ * dropping an idle connection, pgbench finishing), so a sum read before
+ * and after a run can even fall. `start()` therefore notes every backend's
+ * time, a poll keeps the last value seen of each, and `stop()` adds up what
+ * each backend used since the start, those that ended included (up to
+ * their last poll).
+ */
+export class DatabaseCpu {
+  private readonly title: RegExp;
+  private readonly serves = new Map<string, boolean>();
+  private baseline = new Map<string, number>();
+  private latest = new Map<string, number>();
+  private timer: NodeJS.Timeout | undefined;
+
+  constructor(database: string) {
+    this.title = new RegExp(`^postgres: .*: \\S+ ${database.replace(/[^\w]/g, '\\$&')} `);
+  }
+
+  /** Every backend of the database now, with its CPU seconds. */
+  private sample(): Map<string, number> {
+    const seen = new Map<string, number>();
+    const present = new Set<string>();
+    for (const entry of readdirSync('/proc')) {
+      if (!/^\d+$/.test(entry)) continue;
+      present.add(entry);
+      let serves = this.serves.get(entry);
+      if (serves === undefined) {
+        try {
+          serves = this.title.test(readFileSync(`/proc/${entry}/cmdline`, 'utf8'));
+        } catch {
+          continue;
+        }
+        this.serves.set(entry, serves);
+      }
+      if (!serves) continue;
+      const cpu = processCpu(entry);
+      if (cpu !== null) seen.set(entry, cpu);
+    }
+    // A pid that is gone may be reused by anything: look at its title again then.
+    for (const pid of this.serves.keys()) if (!present.has(pid)) this.serves.delete(pid);
+    return seen;
+  }
+
+  /** CPU seconds the database's backends have now (an instant reading, for idle checks). */
+  now(): number {
+    let total = 0;
+    for (const cpu of this.sample().values()) total += cpu;
+    return total;
+  }
+
+  start(pollMs = 250): void {
+    this.baseline = this.sample();
+    this.latest = new Map(this.baseline);
+    this.timer = setInterval(() => {
+      for (const [pid, cpu] of this.sample()) this.latest.set(pid, cpu);
+    }, pollMs);
+  }
+
+  /** CPU seconds the database's backends used since start(). */
+  stop(): number {
+    clearInterval(this.timer);
+    for (const [pid, cpu] of this.sample()) this.latest.set(pid, cpu);
+    let total = 0;
+    for (const [pid, cpu] of this.latest) total += cpu - (this.baseline.get(pid) ?? 0);
+    return total;
+  }
 }
 
 /** Busy CPU time of the whole machine (all cores, everything but idle and iowait), in seconds. */

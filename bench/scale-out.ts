@@ -54,7 +54,7 @@ import {
 } from './harness.js';
 import type { LoadRequest, LoadResult, Target, WriteUser } from './load-generator.js';
 import { checkTransactionPooling, PgBouncer, pgbouncerBinary, type TransactionPoolingCheck } from './pgbouncer.js';
-import { BenchChild, cpuSeconds, cpuSecondsOf, cpuSecondsOfDatabase, machineBusySeconds, waitUntilIdle } from './processes.js';
+import { BenchChild, cpuSeconds, cpuSecondsOf, DatabaseCpu, machineBusySeconds, waitUntilIdle } from './processes.js';
 import { fmt, significant as sig, spread, withRange as ranged } from './results-format.js';
 import { composeBenchSupergraph, USERS_QUERY } from './scale-out-graph.js';
 import { seedDatabase } from './seed.js';
@@ -212,6 +212,7 @@ class ScaleOut {
   private directory!: BenchChild;
   private generator!: LoadGenerator;
   private admin!: pg.Client;
+  private readonly databaseCpu = new DatabaseCpu(DATABASE);
   private readToken = '';
   private readonly readBodies: Record<number, string[]> = {};
   private readonly entitiesBodies: Record<number, string[]> = {};
@@ -414,7 +415,7 @@ class ScaleOut {
 
   /** Waits until the setup's processes and PostgreSQL are idle, so one run's tail does not land in the next. */
   private async settle(setup: Setup): Promise<void> {
-    const busy = () => this.processes(setup).reduce((sum, pid) => sum + cpuSeconds(pid), 0) + cpuSecondsOfDatabase(DATABASE);
+    const busy = () => this.processes(setup).reduce((sum, pid) => sum + cpuSeconds(pid), 0) + this.databaseCpu.now();
     // Eight idle instances' timers add up: a little more slack than bench/run.ts allows.
     if (!(await waitUntilIdle(busy, 0.02))) log('warning: still busy after 20 s');
   }
@@ -433,23 +434,24 @@ class ScaleOut {
       instances: instances.map((s) => cpuSeconds(s.pid)),
       gateway: cpuSeconds(this.gateway.pid),
       directory: cpuSeconds(this.directory.pid),
-      postgres: cpuSecondsOfDatabase(DATABASE),
       pgbouncer: cpuSecondsOf('pgbouncer'),
       machine: machineBusySeconds(),
     });
     await this.gateway.request({ type: 'reset' });
     const sampler = new BackendSampler(this.admin);
     sampler.start();
+    this.databaseCpu.start();
     const before = sample();
     const load = await run();
     const after = sample();
+    const postgres = this.databaseCpu.stop();
     const backends = sampler.stop();
     const cpuPerInstance = after.instances.map((v, i) => v - before.instances[i]!);
     const used = {
       subgraphs: cpuPerInstance.reduce((sum, v) => sum + v, 0),
       gateway: after.gateway - before.gateway,
       directory: after.directory - before.directory,
-      postgres: after.postgres - before.postgres,
+      postgres,
       pgbouncer: after.pgbouncer - before.pgbouncer,
       loadGenerator: load.generatorCpu * load.seconds,
     };
@@ -467,8 +469,8 @@ class ScaleOut {
   /**
    * Warms every setup and measures what it sustains once: that sizes each
    * run (about WINDOW_RESPONSES responses) and fixes the offered rate of
-   * the latency runs, the same for every setup of a workload: half of what
-   * one instance behind the gateway sustains.
+   * the latency runs, the same for every setup of a workload and path: half
+   * of what one instance on that path sustains.
    */
   async calibrate(): Promise<void> {
     const rateOf = (load: LoadResult) => (load.responses >= 30 ? load.requestsPerSecond : load.rawRequestsPerSecond);
