@@ -108,7 +108,7 @@ export async function createApp(config: Config, deps: AppDeps = {}): Promise<App
   const refreshCatalog = () => void catalog.refresh().catch((error: unknown) => log('policy refresh failed', error));
   const publications =
     config.database.dialect === 'postgresql'
-      ? new PolicyPublicationListener({ url: config.database.url, onPublished: refreshCatalog, onListening: refreshCatalog, log })
+      ? new PolicyPublicationListener({ url: config.database.sessionUrl, onPublished: refreshCatalog, onListening: refreshCatalog, log })
       : undefined;
   await publications?.start();
 

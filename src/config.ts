@@ -21,6 +21,12 @@ export type DatabaseConfig =
   | {
       readonly dialect: 'postgresql';
       readonly url: string;
+      /**
+       * Where the connections that hold a session go: the relay's leadership lock and the LISTEN for policy
+       * publications. DATABASE_SESSION_URL when a transaction-pooling proxy (PgBouncer) fronts DATABASE_URL,
+       * since such a proxy hands a session's lock or LISTEN to whichever client uses that server connection next.
+       */
+      readonly sessionUrl: string;
       readonly poolMax: number;
       /** How long opening one connection may take before it is reported as a failure. */
       readonly connectTimeoutSeconds: number;
@@ -226,9 +232,12 @@ export function parseConfig(env: Env): Config {
   if (url === undefined) {
     database = { dialect: 'sqlite', path: path.resolve(projectRoot, value('SQLITE_PATH') ?? 'data/consent.sqlite') };
   } else if (/^postgres(ql)?:\/\//.test(url)) {
+    const sessionUrl = value('DATABASE_SESSION_URL') ?? url;
+    if (!/^postgres(ql)?:\/\//.test(sessionUrl)) problems.push('DATABASE_SESSION_URL must be a postgres:// URL');
     database = {
       dialect: 'postgresql',
       url,
+      sessionUrl,
       poolMax: integer('DATABASE_POOL_MAX', 10, 1, 200),
       connectTimeoutSeconds: integer('DATABASE_CONNECT_TIMEOUT_SECONDS', 5, 1, 120),
     };

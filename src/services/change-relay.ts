@@ -133,7 +133,11 @@ export class ChangeRelay {
     if (this.leading && !this.lockLost) return true;
     if (this.lockLost) await this.releaseLeadership();
     if (this.lock === null) {
-      const client = new pg.Client({ connectionString: this.deps.database.url, application_name: 'consent-change-relay', keepAlive: true });
+      const client = new pg.Client({
+        connectionString: this.deps.database.sessionUrl,
+        application_name: 'consent-change-relay',
+        keepAlive: true,
+      });
       client.on('error', () => {
         // The connection, and with it the lock, is gone: stop publishing until it is held again.
         this.lockLost = true;

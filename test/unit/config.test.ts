@@ -34,9 +34,17 @@ describe('configuration', () => {
     expect(parseConfig({ DATABASE_URL: 'postgres://u@db:5432/consent', DATABASE_POOL_MAX: '20' }).database).toEqual({
       dialect: 'postgresql',
       url: 'postgres://u@db:5432/consent',
+      sessionUrl: 'postgres://u@db:5432/consent',
       poolMax: 20,
       connectTimeoutSeconds: 5,
     });
+    // Behind a transaction-pooling proxy, the connections that hold a session go to PostgreSQL itself.
+    expect(
+      parseConfig({ DATABASE_URL: 'postgres://u@pgbouncer:6432/consent', DATABASE_SESSION_URL: 'postgres://u@db:5432/consent' }).database,
+    ).toMatchObject({ url: 'postgres://u@pgbouncer:6432/consent', sessionUrl: 'postgres://u@db:5432/consent' });
+    expect(problems({ DATABASE_URL: 'postgres://db/x', DATABASE_SESSION_URL: 'mysql://db/x' })).toEqual([
+      'DATABASE_SESSION_URL must be a postgres:// URL',
+    ]);
     expect(parseConfig({ DATABASE_URL: 'postgres://db/consent', DATABASE_CONNECT_TIMEOUT_SECONDS: '2' }).database).toMatchObject({
       connectTimeoutSeconds: 2,
     });
