@@ -8,8 +8,13 @@ import { createLoaders, type Loaders } from './loaders.js';
 
 export interface RequestContext {
   readonly principal: Principal | null;
-  /** This request's unit of work: a fork of the ORM's EntityManager, made on first use. */
-  readonly em: EntityManager;
+  /**
+   * This request's unit of work: a fork of the ORM's EntityManager, made on
+   * the first call (writes, the change feed, publishing). A method, not a
+   * getter: Apollo copies the context with Object.assign, which would run a
+   * getter, and fork, for every request.
+   */
+  em(): EntityManager;
   readonly loaders: Loaders;
   readonly requestId: string;
   /** What this request did, for its log line and metrics (decisions, writes, statements). */
@@ -38,8 +43,8 @@ export function createContextFactory(deps: ContextFactoryDeps) {
     let em: EntityManager | undefined;
     return {
       principal,
-      // Forked when a resolver first asks (writes, the change feed, publishing): most requests only read.
-      get em() {
+      // Most requests only read, through `reader`.
+      em: () => {
         // Both drivers (libsql, PostgreSQL) are SQL drivers: their EntityManager is knex's.
         em ??= orm.em.fork({ loggerContext }) as EntityManager;
         return em;

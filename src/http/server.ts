@@ -51,8 +51,11 @@ function readBody(req: IncomingMessage, limit: number, tooLarge: () => RefusedRe
       }
       chunks.push(chunk);
     };
-    const onEnd = () => resolve(chunks.length === 1 ? chunks[0]! : Buffer.concat(chunks, size));
-    // A client that goes away mid-body: an error, or at least a close before the end (a no-op once resolved).
+    const onEnd = () => {
+      req.off('close', onClose);
+      resolve(chunks.length === 1 ? chunks[0]! : Buffer.concat(chunks, size));
+    };
+    // A client that goes away mid-body: an error, or at least a close before the end.
     const onClose = () => reject(new Error('The request closed before its body ended.'));
     req.on('data', onData).on('end', onEnd).on('error', reject).on('close', onClose);
   });

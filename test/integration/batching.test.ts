@@ -1,4 +1,4 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { dataStatements, startTestServer, type TestServer } from '../support/harness.js';
 import { seedAcceptedUsers } from '../support/seed.js';
 
@@ -65,6 +65,16 @@ describe('an _entities batch costs a constant number of SQL statements', () => {
     expect(ads(0)).toMatchObject({ allowed: false, reason: 'USER_WITHDRAWN' });
     expect(ads(1)).toMatchObject({ allowed: true, reason: 'DEFAULT_GRANTED' });
     expect(ads(3)).toMatchObject({ allowed: false, reason: 'USER_WITHDRAWN' });
+  });
+
+  it("reads without a unit of work: the ORM's EntityManager is not forked for a read", async () => {
+    const fork = vi.spyOn(server.app.orm.em, 'fork');
+    try {
+      await ask(10);
+      expect(fork).not.toHaveBeenCalled();
+    } finally {
+      fork.mockRestore();
+    }
   });
 
   it('reads no consent for an _entities selection that asks for none of it', async () => {

@@ -42,7 +42,7 @@ export class ConsentChangeResolver {
     }
     const position = after == null ? null : decodeFeedCursor(after);
     if (after != null && position === null) throw requestError('BAD_USER_INPUT', '`after` is not a cursor consentChanges issued.');
-    const page = await this.feed.page(ctx.em, position, size, ctx.now);
+    const page = await this.feed.page(ctx.em(), position, size, ctx.now);
     // A version published on another instance may not have reached this one yet.
     await this.catalog.ensureKnown(
       page.changes.flatMap((c) => c.decisions.flatMap((d) => (d.policyVersion === null ? [] : [d.policyVersion]))),
@@ -59,7 +59,7 @@ export class ConsentChangeResolver {
     @Ctx() ctx: RequestContext,
   ): Promise<AcknowledgeConsentChangesPayload> {
     const principal = requireChangeFollower(ctx);
-    const outcome = await this.feed.acknowledge(ctx.em, principal.subject, input.consumer, input.cursor, ctx.now);
+    const outcome = await this.feed.acknowledge(ctx.em(), principal.subject, input.consumer, input.cursor, ctx.now);
     switch (outcome.kind) {
       case 'notOwner':
         throw requestError('FORBIDDEN', `Not allowed: the consumer "${input.consumer}" is acknowledged by another principal.`);

@@ -62,7 +62,7 @@ export class ConsentMutationResolver {
     return this.payload(
       ctx,
       request,
-      await this.counted(ctx, 'acceptPrivacyPolicy', this.consents.acceptPrivacyPolicy(ctx.em, request, input)),
+      await this.counted(ctx, 'acceptPrivacyPolicy', this.consents.acceptPrivacyPolicy(ctx.em(), request, input)),
     );
   }
 
@@ -74,7 +74,7 @@ export class ConsentMutationResolver {
     @Ctx() ctx: RequestContext,
   ): Promise<ConsentPayload> {
     const request = this.writeRequest(ctx);
-    return this.payload(ctx, request, await this.counted(ctx, 'updateConsent', this.consents.updateConsent(ctx.em, request, input)));
+    return this.payload(ctx, request, await this.counted(ctx, 'updateConsent', this.consents.updateConsent(ctx.em(), request, input)));
   }
 
   @Mutation(() => ConsentPayload, {
@@ -88,7 +88,7 @@ export class ConsentMutationResolver {
     return this.payload(
       ctx,
       request,
-      await this.counted(ctx, 'setBusinessMessagingPreference', this.consents.setBusinessMessagingPreference(ctx.em, request, input)),
+      await this.counted(ctx, 'setBusinessMessagingPreference', this.consents.setBusinessMessagingPreference(ctx.em(), request, input)),
     );
   }
 }

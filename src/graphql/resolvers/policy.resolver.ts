@@ -69,7 +69,7 @@ export class PolicyResolver {
     @Ctx() ctx: RequestContext,
   ): Promise<PublishPrivacyPolicyPayload> {
     const { subject } = requirePolicyPublisher(ctx);
-    const outcome = await this.policies.publish(ctx.em, subject, toDraft(input), ctx.now);
+    const outcome = await this.policies.publish(ctx.em(), subject, toDraft(input), ctx.now);
     return { policy: outcome.policy, userErrors: toUserErrors(outcome.userErrors) };
   }
 }
