@@ -212,11 +212,57 @@ export function writeSetOf(
     preferences.set(businessId, { ...current, [field]: setting === 'BLOCKED' ? value === true : value, updatedAt: ctx.now });
     touched.add(businessId);
   };
+  /** The choice row a purpose change leaves, bound to the version it applies under. */
   const choice = (
-    purposeKey: string,
-    policyVersion: string,
-    fields: Pick<ConsentChoiceRow, 'granted' | 'source' | 'decidedAt' | 'carriedFrom' | 'grantNotCarriedFrom'>,
-  ) => choiceRows.push({ userId: ctx.userId, purposeKey, policyVersion, ...fields });
+    change: { readonly purposeKey: string; readonly policyVersion: string },
+    granted: boolean,
+    source: 'USER' | 'DEFAULT',
+    decidedAt: Date,
+    from: { carriedFrom?: string; grantNotCarriedFrom?: string } = {},
+  ) =>
+    choiceRows.push({
+      userId: ctx.userId,
+      purposeKey: change.purposeKey,
+      policyVersion: change.policyVersion,
+      granted,
+      source,
+      decidedAt,
+      carriedFrom: from.carriedFrom ?? null,
+      grantNotCarriedFrom: from.grantNotCarriedFrom ?? null,
+    });
+  const purposeEvent = (
+    change: Extract<Change, { purposeKey: string }>,
+    previousValue: string,
+    newValue: string,
+    carriedFrom: string | null = null,
+  ) =>
+    events.push({
+      ...event,
+      type: change.type,
+      policyVersion: change.policyVersion,
+      purposeKey: change.purposeKey,
+      choiceGroup: change.choiceGroup,
+      carriedFrom,
+      previousValue,
+      newValue,
+    });
+  // A business setting is recorded under the version it is carried to, else the one the user holds.
+  const businessEvent = (
+    change: Extract<Change, { businessId: string }>,
+    carriedFrom: string | null,
+    previousValue: string | null,
+    newValue: string,
+  ) =>
+    events.push({
+      ...event,
+      type: change.type,
+      ...('policyVersion' in change ? { policyVersion: change.policyVersion } : {}),
+      businessId: change.businessId,
+      setting: change.setting,
+      carriedFrom,
+      previousValue,
+      newValue,
+    });
   for (const change of changes) {
     switch (change.type) {
       case 'POLICY_ACCEPTED':
@@ -232,97 +278,28 @@ export function writeSetOf(
         });
         break;
       case 'CHOICE_CARRIED':
-        choice(change.purposeKey, change.policyVersion, {
-          granted: change.granted,
-          source: 'USER',
-          decidedAt: change.decidedAt,
-          carriedFrom: change.carriedFrom,
-          grantNotCarriedFrom: null,
-        });
-        events.push({
-          ...event,
-          type: change.type,
-          policyVersion: change.policyVersion,
-          purposeKey: change.purposeKey,
-          choiceGroup: change.choiceGroup,
-          carriedFrom: change.carriedFrom,
-          previousValue: describeChoice(change.granted, 'USER'),
-          newValue: describeChoice(change.granted, 'USER'),
-        });
+        choice(change, change.granted, 'USER', change.decidedAt, { carriedFrom: change.carriedFrom });
+        purposeEvent(change, describeChoice(change.granted, 'USER'), describeChoice(change.granted, 'USER'), change.carriedFrom);
         break;
       case 'GRANT_NOT_CARRIED':
-        choice(change.purposeKey, change.policyVersion, {
-          granted: change.defaultGranted,
-          source: 'DEFAULT',
-          decidedAt: ctx.now,
-          carriedFrom: null,
-          grantNotCarriedFrom: change.grantedUnder,
-        });
-        events.push({
-          ...event,
-          type: change.type,
-          policyVersion: change.policyVersion,
-          purposeKey: change.purposeKey,
-          choiceGroup: change.choiceGroup,
-          carriedFrom: change.grantedUnder,
-          previousValue: describeChoice(true, 'USER'),
-          newValue: describeChoice(change.defaultGranted, 'DEFAULT'),
-        });
+        choice(change, change.defaultGranted, 'DEFAULT', ctx.now, { grantNotCarriedFrom: change.grantedUnder });
+        purposeEvent(change, describeChoice(true, 'USER'), describeChoice(change.defaultGranted, 'DEFAULT'), change.grantedUnder);
         break;
       case 'CHOICE_CHANGED':
-        choice(change.purposeKey, change.policyVersion, {
-          granted: change.granted,
-          source: 'USER',
-          decidedAt: ctx.now,
-          carriedFrom: null,
-          grantNotCarriedFrom: null,
-        });
-        events.push({
-          ...event,
-          type: change.type,
-          policyVersion: change.policyVersion,
-          purposeKey: change.purposeKey,
-          choiceGroup: change.choiceGroup,
-          previousValue: describeChoice(change.previousGranted, change.previousSource),
-          newValue: describeChoice(change.granted, 'USER'),
-        });
+        choice(change, change.granted, 'USER', ctx.now);
+        purposeEvent(change, describeChoice(change.previousGranted, change.previousSource), describeChoice(change.granted, 'USER'));
         break;
       case 'BUSINESS_PREFERENCE_CHANGED':
         setPreference(change.businessId, change.setting, change.value);
-        events.push({
-          ...event,
-          type: change.type,
-          businessId: change.businessId,
-          setting: change.setting,
-          previousValue: describeSetting(change.previous),
-          newValue: describeSetting(change.value) ?? UNSET,
-        });
+        businessEvent(change, null, describeSetting(change.previous), describeSetting(change.value) ?? UNSET);
         break;
       case 'BUSINESS_PREFERENCE_CARRIED':
         // Nothing changes but the binding, which every row of the user gets.
-        events.push({
-          ...event,
-          type: change.type,
-          policyVersion: change.policyVersion,
-          businessId: change.businessId,
-          setting: change.setting,
-          carriedFrom: change.carriedFrom,
-          previousValue: String(change.value),
-          newValue: String(change.value),
-        });
+        businessEvent(change, change.carriedFrom, String(change.value), String(change.value));
         break;
       case 'BUSINESS_GRANT_NOT_CARRIED':
         setPreference(change.businessId, change.setting, null);
-        events.push({
-          ...event,
-          type: change.type,
-          policyVersion: change.policyVersion,
-          businessId: change.businessId,
-          setting: change.setting,
-          carriedFrom: change.grantedUnder,
-          previousValue: 'true',
-          newValue: UNSET,
-        });
+        businessEvent(change, change.grantedUnder, 'true', UNSET);
         break;
     }
   }
