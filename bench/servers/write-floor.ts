@@ -23,7 +23,7 @@ import { type ChoiceRequest, planChoiceUpdate } from '../../src/domain/consent-c
 import type { Policy } from '../../src/domain/policy.js';
 import whatsapp2016 from '../../src/policies/2016-08-25.json' with { type: 'json' };
 import { policyFromDocument } from '../../src/policies/bundled.js';
-import { writeSetOf } from '../../src/services/consent-writer.js';
+import { NOTHING_CHANGED, writeSetOf } from '../../src/services/consent-writer.js';
 import { listenOnLoopback, readBody, reportToParent } from './child.js';
 
 const policy: Policy = policyFromDocument(whatsapp2016);
@@ -79,7 +79,7 @@ async function update(userId: string, choices: readonly ChoiceRequest[], key: st
         ? writeSetOf({ ...locked.subject, version }, locked, plan.changes, ctx, { accepted: policy, live: policy })
         : null;
     const idempotency = { key, fingerprint, consentVersion: version, userErrors: [], createdAt: now };
-    await run(client, 'write', postgresWriteParams({ ...(recorded?.set ?? { ...NOTHING, userId, now }), idempotency }));
+    await run(client, 'write', postgresWriteParams({ ...(recorded?.set ?? { ...NOTHING_CHANGED, userId, now }), idempotency }));
     statements += 1;
     await client.query('commit');
     if (recorded) changes += 1;
@@ -91,16 +91,6 @@ async function update(userId: string, choices: readonly ChoiceRequest[], key: st
     client.release();
   }
 }
-
-const NOTHING = {
-  subject: null,
-  replaceChoices: false,
-  choices: [],
-  rebindPreferences: false,
-  preferences: [],
-  events: [],
-  outcome: null,
-} as const;
 
 interface ToggleBody {
   variables: { input: { choices: ChoiceRequest[]; idempotencyKey: string } };

@@ -334,7 +334,8 @@ export function writeSetOf(
   };
 }
 
-const NOTHING_CHANGED = {
+/** The write set of a request that records no change (its idempotency record aside). */
+export const NOTHING_CHANGED = {
   subject: null,
   replaceChoices: false,
   choices: [],
