@@ -23,6 +23,7 @@ import { type ChoiceRequest, planChoiceUpdate } from '../../src/domain/consent-c
 import type { Policy } from '../../src/domain/policy.js';
 import whatsapp2016 from '../../src/policies/2016-08-25.json' with { type: 'json' };
 import { policyFromDocument } from '../../src/policies/bundled.js';
+import { numberedPlaceholders } from '../../src/db/prepared-reads.js';
 import { NOTHING_CHANGED, writeSetOf } from '../../src/services/consent-writer.js';
 import { listenOnLoopback, readBody, reportToParent } from './child.js';
 
@@ -35,14 +36,10 @@ let statements = 0;
 let changes = 0;
 
 // Production's statements, with pg's numbered placeholders instead of knex's.
-const numbered = (sql: string) => {
-  let n = 0;
-  return sql.replace(/\?/g, () => `$${++n}`);
-};
 const SQL = {
-  lock: numbered(POSTGRES_WRITE_STATEMENTS.lock),
-  read: numbered(POSTGRES_WRITE_STATEMENTS.read),
-  write: numbered(POSTGRES_WRITE_STATEMENTS.write),
+  lock: numberedPlaceholders(POSTGRES_WRITE_STATEMENTS.lock),
+  read: numberedPlaceholders(POSTGRES_WRITE_STATEMENTS.read),
+  write: numberedPlaceholders(POSTGRES_WRITE_STATEMENTS.write),
 } as const;
 
 async function run(client: pg.PoolClient, name: keyof typeof SQL, values: unknown[]): Promise<pg.QueryResult> {

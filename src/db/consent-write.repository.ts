@@ -29,6 +29,7 @@ import { ConsentEventEntity } from './entities/consent-event.entity.js';
 import { ConsentSubjectEntity } from './entities/consent-subject.entity.js';
 import { IdempotencyRecordEntity } from './entities/idempotency-record.entity.js';
 import { asBoolean, asDate, asOptionalBoolean } from './consent.repository.js';
+import { executeInTransaction, type NamedStatement, numberedPlaceholders } from './prepared-reads.js';
 
 export interface SubjectState {
   readonly userId: string;
@@ -76,9 +77,6 @@ export interface WriteSet {
 type Dialect = DatabaseConfig['dialect'];
 type RawRow = Record<string, unknown>;
 
-const execute = <T = RawRow[]>(tx: EntityManager, sql: string, params: unknown[], method: 'all' | 'run' = 'all'): Promise<T> =>
-  tx.getConnection().execute(sql, params, method, tx.getTransactionContext(), tx.getLoggerContext()) as Promise<T>;
-
 /**
  * Takes the user (creating the subject row of a first write) and reads what
  * the planner needs. On PostgreSQL the first thing taken is a
@@ -95,8 +93,8 @@ export async function lockForWrite(
   now: Date,
 ): Promise<LockedRows> {
   if (dialect === 'postgresql') {
-    await execute(tx, POSTGRES_WRITE_STATEMENTS.lock, [userId, userId, now], 'run');
-    const [row] = await execute(tx, POSTGRES_WRITE_STATEMENTS.read, [key, userId]);
+    await executeInTransaction(tx, PREPARED.lock, [userId, userId, now]);
+    const [row] = await executeInTransaction(tx, PREPARED.read, [key, userId]);
     if (!row) throw new Error(`The subject row of ${userId} is missing inside its own write.`);
     return lockedRowsOf(row, userId);
   }
@@ -292,8 +290,15 @@ export function postgresWriteParams(set: WriteSet): unknown[] {
   ];
 }
 
+// Named, so each connection parses and plans them once (prepared-reads.ts).
+const PREPARED: Record<keyof typeof POSTGRES_WRITE_STATEMENTS, NamedStatement> = {
+  lock: { name: 'consent_write_lock', text: numberedPlaceholders(POSTGRES_LOCK) },
+  read: { name: 'consent_write_read', text: numberedPlaceholders(POSTGRES_READ) },
+  write: { name: 'consent_write', text: numberedPlaceholders(POSTGRES_WRITE) },
+};
+
 async function persistOnPostgres(tx: EntityManager, set: WriteSet): Promise<void> {
-  await execute(tx, POSTGRES_WRITE, postgresWriteParams(set), 'run');
+  await executeInTransaction(tx, PREPARED.write, postgresWriteParams(set));
 }
 
 async function persistOnSqlite(tx: EntityManager, set: WriteSet): Promise<void> {

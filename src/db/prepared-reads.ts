@@ -99,6 +99,51 @@ export async function readByUserIds(em: SqlReader, read: UserIdsRead, userIds: r
   }
 }
 
+/** A statement in knex's `?` placeholders as PostgreSQL's numbered ones. */
+export function numberedPlaceholders(sql: string): string {
+  let n = 0;
+  return sql.replace(/\?/g, () => `$${++n}`);
+}
+
+/** A PostgreSQL statement run by name inside a transaction: its text is constant, its parameters travel apart. */
+export interface NamedStatement {
+  readonly name: string;
+  /** With `$n` placeholders. */
+  readonly text: string;
+}
+
+/** What this module uses of the ORM's transaction context: a knex transaction, whose client lends its one connection. */
+interface KnexTransaction {
+  client: { acquireConnection(): Promise<unknown> };
+}
+
+/**
+ * Runs a named prepared statement on the connection of the transaction `em`
+ * holds (PostgreSQL only), reported to the ORM's logger like the reads.
+ * The writer's statements are large and the same on every write: run
+ * through the ORM they were parsed and planned afresh each time, which cost
+ * PostgreSQL more than the work itself (BENCHMARKS.md, "Writes").
+ */
+export async function executeInTransaction(
+  em: SqlReader & { getTransactionContext(): unknown },
+  statement: NamedStatement,
+  values: readonly unknown[],
+): Promise<RawRow[]> {
+  const trx = em.getTransactionContext() as KnexTransaction | undefined;
+  if (!trx) throw new Error(`Statement ${statement.name} must run inside a transaction.`);
+  const logger = em.config.getLogger();
+  const started = Date.now();
+  try {
+    const client = (await trx.client.acquireConnection()) as PgClient;
+    const { rows } = await client.query({ name: statement.name, text: statement.text, values });
+    logger.logQuery({ level: 'info', ...em.getLoggerContext(), query: statement.text, took: Date.now() - started, results: rows.length });
+    return rows;
+  } catch (error) {
+    logger.logQuery({ level: 'error', ...em.getLoggerContext(), query: statement.text, took: Date.now() - started });
+    throw error;
+  }
+}
+
 /**
  * A PostgreSQL timestamp as epoch milliseconds (int8, which pg hands over as
  * digits), as SQLite stores them: no timestamp text to parse. Truncated to
