@@ -17,7 +17,7 @@ import { ormOptions } from '../src/db/orm.config.js';
 import { projectRoot } from '../src/project-root.js';
 import type { BenchUser } from './dataset.js';
 import type { LoadResult, ReadSpec, WriteSpec, WriteUser } from './load-generator.js';
-import { BenchChild, canPin } from './processes.js';
+import { BenchChild, canPin, shippedNodeFlags } from './processes.js';
 
 export const JWT_SECRET = 'consent-bench-secret-0123456789abcdef-not-for-production';
 export const resultsDir = path.join(projectRoot, 'bench', 'results');
@@ -43,6 +43,7 @@ export function describeMachine(): Record<string, string | number | boolean> {
     cpuMHz: Number(/cpu MHz\s*:\s*([\d.]+)/.exec(cpuinfo)?.[1] ?? cpus()[0]?.speed ?? 0),
     cores: cpus().length,
     node: process.versions.node,
+    nodeFlags: shippedNodeFlags.join(' '),
     kernel: release(),
     pinned: canPin,
     commit: git(['rev-parse', '--short', 'HEAD']),

@@ -6,6 +6,8 @@
 import { type ChildProcess, execFileSync, spawn } from 'node:child_process';
 import { closeSync, openSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { cpus } from 'node:os';
+import path from 'node:path';
+import { projectRoot } from '../src/project-root.js';
 
 const live = new Set<ChildProcess>();
 
@@ -32,6 +34,15 @@ export const canPin: boolean = (() => {
   } catch {
     return false;
   }
+})();
+
+/**
+ * The Node flags production ships with (package.json's config.nodeFlags, which `npm start` and the
+ * Dockerfile pass). Every bench child runs with them, floors included, so ratios compare code, not flags.
+ */
+export const shippedNodeFlags: readonly string[] = (() => {
+  const manifest = JSON.parse(readFileSync(path.join(projectRoot, 'package.json'), 'utf8')) as { config?: { nodeFlags?: string } };
+  return (manifest.config?.nodeFlags ?? '').split(/\s+/).filter(Boolean);
 })();
 
 export interface ChildOptions {
@@ -72,7 +83,7 @@ export class BenchChild {
   }
 
   static start(options: ChildOptions): Promise<BenchChild> {
-    const nodeArgs = [...(options.nodeArgs ?? []), options.script];
+    const nodeArgs = [...shippedNodeFlags, ...(options.nodeArgs ?? []), options.script];
     const [command, args] =
       canPin && options.core !== null
         ? ['taskset', ['-c', String(options.core), process.execPath, ...nodeArgs]]

@@ -163,7 +163,7 @@ export function renderMarkdown(results: BenchResults): string {
   const other = spread(results.cells.flatMap((c) => c.reps.map((r) => r.otherCpu)));
   lines.push(
     `Run ${results.generatedAt} (${results.mode}, ${fmt(results.durationSeconds)} s) of commit ${m.commit}${m.dirty ? ` + uncommitted changes to src/ (diff ${m.sourceDiff})` : ''}: ` +
-      `${m.cpuModel}, ${m.cores} cores, Node ${m.node}, ` +
+      `${m.cpuModel}, ${m.cores} cores, Node ${m.node}${m.nodeFlags ? ` (${m.nodeFlags}, as shipped, for every server)` : ''}, ` +
       `${m.pinned ? 'each server pinned to core 0, autocannon to core 1' : 'NOT pinned (taskset missing or one core)'}; ` +
       `${results.dataset.users} users; ${st.reps} interleaved repetitions, each a saturation run of ${st.saturationSeconds.join('–')} s ` +
       `and a run of ${st.pacedSeconds.join('–')} s at half the calibrated saturation rate, evenly paced; ` +

@@ -664,7 +664,7 @@ function renderMarkdown(results: Results): string {
       : `PgBouncer 1.18 in transaction pooling mode with ${results.pgbouncer.defaultPoolSize} server connections`;
   const lines: string[] = [
     `Run ${results.generatedAt} (${results.mode}, ${fmt(results.durationSeconds)} s) of commit ${m.commit}` +
-      `${m.dirty ? ` + uncommitted changes to src/ (diff ${m.sourceDiff})` : ''}: ${m.cpuModel}, ${m.cores} cores, Node ${m.node}, ` +
+      `${m.dirty ? ` + uncommitted changes to src/ (diff ${m.sourceDiff})` : ''}: ${m.cpuModel}, ${m.cores} cores, Node ${m.node}${m.nodeFlags ? ` (${m.nodeFlags}, as shipped, for every server)` : ''}, ` +
       `nothing pinned; PostgreSQL 15 on the same machine; ${results.dataset.users} users; ${s.reps} interleaved repetition${s.reps === 1 ? '' : 's'}. ` +
       'Production instances (`NODE_ENV=production`, logs at info to a file, metrics on, each primed with one write) with ' +
       `a pool of ${s.databasePoolMaxPerInstance} connections each, reached either directly (autocannon spreads its connections over them) or ` +
