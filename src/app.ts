@@ -108,7 +108,13 @@ export async function createApp(config: Config, deps: AppDeps = {}): Promise<App
   const refreshCatalog = () => void catalog.refresh().catch((error: unknown) => log('policy refresh failed', error));
   const publications =
     config.database.dialect === 'postgresql'
-      ? new PolicyPublicationListener({ url: config.database.sessionUrl, onPublished: refreshCatalog, onListening: refreshCatalog, log })
+      ? new PolicyPublicationListener({
+          url: config.database.sessionUrl,
+          connectTimeoutMs: config.database.connectTimeoutSeconds * 1000,
+          onPublished: refreshCatalog,
+          onListening: refreshCatalog,
+          log,
+        })
       : undefined;
   await publications?.start();
 

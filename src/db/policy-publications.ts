@@ -25,6 +25,8 @@ export async function announcePolicyPublished(tx: EntityManager, version: string
 export interface PolicyPublicationListenerOptions {
   /** The database URL of the configuration (the same server and database as the ORM's pool). */
   readonly url: string;
+  /** How long to wait for the server to answer a connection (DATABASE_CONNECT_TIMEOUT_SECONDS). */
+  readonly connectTimeoutMs: number;
   readonly onPublished: (version: string) => void;
   /** After every successful LISTEN, the first included: catch up on what may have been missed. */
   readonly onListening: () => void;
@@ -64,6 +66,8 @@ export class PolicyPublicationListener {
       // An idle connection silently cut by the network would otherwise go unnoticed for hours.
       keepAlive: true,
       keepAliveInitialDelayMillis: 10_000,
+      // Start-up waits for the first attempt: a server that never answers must not hold it.
+      connectionTimeoutMillis: this.options.connectTimeoutMs,
     });
     client.on('notification', (message) => {
       if (message.channel === POLICY_PUBLISHED_CHANNEL && message.payload) this.options.onPublished(message.payload);

@@ -152,6 +152,8 @@ export class ChangeRelay {
         connectionString: this.deps.database.sessionUrl,
         application_name: 'consent-change-relay',
         keepAlive: true,
+        // A server that accepts the connection and never answers would otherwise hold the relay for good.
+        connectionTimeoutMillis: this.deps.database.connectTimeoutSeconds * 1000,
       });
       client.on('error', () => {
         // The connection, and with it the lock, is gone: stop publishing until it is held again.
@@ -159,8 +161,14 @@ export class ChangeRelay {
         this.wake?.();
       });
       this.lockLost = false;
+      try {
+        await client.connect();
+      } catch (error) {
+        // A client whose connect failed never becomes queryable: the next attempt needs a new one.
+        await client.end().catch(() => {});
+        throw error;
+      }
       this.lock = client;
-      await client.connect();
     }
     const { rows } = await this.lock.query<{ held: boolean }>('select pg_try_advisory_lock($1, hashtext($2)) as held', [
       RELAY_LOCK_CLASS,

@@ -1,3 +1,4 @@
+import { connect, createServer, type Socket } from 'node:net';
 import pg from 'pg';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import {
@@ -133,6 +134,59 @@ describe('the relay when NATS cannot be reached', () => {
 });
 
 if (testDialect() === 'postgresql') {
+  describe('the relay when its lock connection cannot be made', () => {
+    let stream: TestStream;
+    let server: TestServer;
+    const sockets = new Set<Socket>();
+    let open = false;
+    // In front of PostgreSQL for the session connections: it swallows them (accepts, never answers) until opened.
+    const gate = createServer((client) => {
+      sockets.add(client);
+      client.on('error', () => {});
+      if (!open) return;
+      const postgres = new URL(process.env.TEST_POSTGRES_URL as string);
+      const upstream = connect(Number(postgres.port || 5432), postgres.hostname);
+      sockets.add(upstream);
+      upstream.on('error', () => {});
+      client.pipe(upstream).pipe(client);
+    });
+
+    beforeAll(async () => {
+      stream = await createTestStream();
+      await new Promise<void>((resolve) => gate.listen(0, '127.0.0.1', resolve));
+    });
+    afterAll(async () => {
+      await server?.close();
+      for (const socket of sockets) socket.destroy();
+      await new Promise((resolve) => gate.close(resolve));
+      await stream?.drop();
+    });
+
+    it('gives up on a server that never answers, keeps trying, and publishes once the lock can be taken', async () => {
+      server = await startTestServer({
+        configure: (config) => {
+          const database = config.database;
+          if (database.dialect !== 'postgresql') throw new Error('PostgreSQL only');
+          const sessionUrl = new URL(database.url);
+          sessionUrl.host = `127.0.0.1:${(gate.address() as { port: number }).port}`;
+          return stream.configure({ ...config, database: { ...database, sessionUrl: sessionUrl.toString(), connectTimeoutSeconds: 1 } });
+        },
+        relayTimings: BRISK,
+      });
+      const res = await server.request(AcceptPolicyDocument, { input: { version: V2016 } }, await as(server, 'gated'));
+      expect(res.data?.acceptPrivacyPolicy.userErrors).toEqual([]);
+      // Two connect timeouts: the relay has tried and failed at least once, and published nothing.
+      await new Promise((resolve) => setTimeout(resolve, 2_200));
+      expect(server.app.relay!.active).toBe(false);
+      expect(await stream.messages()).toEqual([]);
+
+      open = true;
+      await waitUntil(() => server.app.relay!.active);
+      const messages = await stream.waitForMessages(1);
+      expect(messages.map((m) => m.msgId)).toEqual((await feedOf(server)).map((c) => c.id));
+    });
+  });
+
   describe('two instances on one PostgreSQL database', () => {
     let stream: TestStream;
     let first: TestServer;

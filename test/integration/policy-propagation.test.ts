@@ -137,6 +137,7 @@ if (testDialect() === 'postgresql') {
       let onListening = () => {};
       const listener = new PolicyPublicationListener({
         url: proxied.toString(),
+        connectTimeoutMs: 5_000,
         onPublished: (version) => waiting.get(version)?.(),
         onListening: () => {
           listened += 1;
@@ -173,6 +174,33 @@ if (testDialect() === 'postgresql') {
         await listener.stop();
         for (const socket of sockets) socket.destroy();
         await new Promise((resolve) => proxy.close(resolve));
+      }
+    });
+
+    it('does not hold start-up on a server that accepts its connection and never answers', async () => {
+      const sockets = new Set<Socket>();
+      const silent = createServer((socket) => sockets.add(socket));
+      await new Promise<void>((resolve) => silent.listen(0, '127.0.0.1', resolve));
+      const logged: string[] = [];
+      let listened = 0;
+      const listener = new PolicyPublicationListener({
+        url: `postgres://postgres@127.0.0.1:${(silent.address() as { port: number }).port}/consent`,
+        connectTimeoutMs: 200,
+        onPublished: () => {},
+        onListening: () => {
+          listened += 1;
+        },
+        log: (message) => logged.push(message),
+        backoff: { initialMs: 60_000, maxMs: 60_000 },
+      });
+      try {
+        await eventually(listener.start(), 'the first attempt to give up');
+        expect(listened).toBe(0);
+        expect(logged).toEqual([expect.stringContaining('connection lost; reconnecting in 60000 ms (attempt 1)')]);
+      } finally {
+        await listener.stop();
+        for (const socket of sockets) socket.destroy();
+        await new Promise((resolve) => silent.close(resolve));
       }
     });
   });
