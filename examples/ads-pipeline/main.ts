@@ -5,8 +5,9 @@
  *
  * Environment: CONSENT_URL (default http://127.0.0.1:4001/graphql),
  * CONSENT_TOKEN (a consent:read bearer token, required), NATS_URL (default
- * nats://127.0.0.1:4222; several comma-separated), CONSENT_STREAM (default CONSENT_CHANGES),
- * CONSENT_SUBJECTS (default consent.changes.>), CONSUMER (default ads-pipeline).
+ * nats://127.0.0.1:4222; several comma-separated), NATS_STREAM (default CONSENT_CHANGES) and
+ * NATS_SUBJECT_PREFIX (default consent.changes), named and defaulted as the subgraph's own settings
+ * so one environment serves both, and CONSUMER (default ads-pipeline).
  */
 import { AdsPipeline } from './pipeline.js';
 import { ConsentSubgraph } from './consent-subgraph.js';
@@ -25,8 +26,8 @@ const pipeline = new AdsPipeline({
   natsServers: env('NATS_URL', 'nats://127.0.0.1:4222')
     .split(',')
     .map((s) => s.trim()),
-  stream: env('CONSENT_STREAM', 'CONSENT_CHANGES'),
-  filterSubject: env('CONSENT_SUBJECTS', 'consent.changes.>'),
+  stream: env('NATS_STREAM', 'CONSENT_CHANGES'),
+  filterSubject: `${env('NATS_SUBJECT_PREFIX', 'consent.changes')}.>`,
   consumer: env('CONSUMER', 'ads-pipeline'),
   log: (message) => console.log(message),
   onApplied: (change, outcome, source) => {
