@@ -11,6 +11,7 @@
  * that moves forward never skips it. On SQLite writers are serialised, so
  * every committed event is already in order.
  */
+import type { AbstractSqlConnection } from '@mikro-orm/knex';
 import type { EntityManager } from '@mikro-orm/core';
 import type { FeedPosition, LedgerEvent, StoredBusinessOutcome, StoredDecision } from '../domain/change-feed.js';
 import type { DatabaseConfig } from '../config.js';
@@ -170,7 +171,7 @@ export interface Propagation {
  * serialised, so their event ids follow their feed order.
  */
 export async function loadPropagation(em: SqlReader, userIds: readonly string[]): Promise<Map<string, Propagation[]>> {
-  const rows = (await em.getConnection().execute(
+  const rows = (await (em.getConnection() as AbstractSqlConnection).execute(
     `select k.consumer, l.user_id,
             (select a.acknowledged_at from consent_change_acknowledgement a
               where a.consumer = k.consumer and (a.tx_id, a.event_id) >= (c.tx_id, c.event_id)
@@ -180,6 +181,10 @@ export async function loadPropagation(em: SqlReader, userIds: readonly string[])
        left join consent_change c on c.event_id = l.id
       order by k.consumer`,
     [...userIds],
+    'all',
+    undefined,
+    // The request's logger context: its statement count includes this one.
+    em.getLoggerContext(),
   )) as RawRow[];
   const consumers = [...new Set(rows.map((r) => String(r.consumer)))];
   const byUser = new Map<string, Map<string, Date | null>>();

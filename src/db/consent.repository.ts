@@ -3,6 +3,7 @@
  * of users (subjects with their choices; business preferences; a ledger
  * page). These are what the request loaders call.
  */
+import type { AbstractSqlConnection } from '@mikro-orm/knex';
 import type { BusinessPreference, ConsentState } from '../domain/decision.js';
 import type { BusinessPreferenceRow } from './entities/business-preference.entity.js';
 import type { ConsentChoiceRow } from './entities/consent-choice.entity.js';
@@ -231,12 +232,13 @@ export async function loadHistoryPages(em: SqlReader, keys: readonly HistoryPage
     const { first, beforeId } = group[0]!;
     const userIds = [...new Set(group.map((k) => k.userId))];
     const rows = (
-      (await em
-        .getConnection()
-        .execute(
-          `select ${EVENT_COLUMNS} from (select ${EVENT_COLUMNS}, row_number() over (partition by user_id order by id desc) as position from consent_event where user_id in (${placeholders(userIds.length)})${beforeId === null ? '' : ' and id < ?'}) ranked where position <= ? order by id desc`,
-          [...userIds, ...(beforeId === null ? [] : [beforeId]), first + 1],
-        )) as RawRow[]
+      (await (em.getConnection() as AbstractSqlConnection).execute(
+        `select ${EVENT_COLUMNS} from (select ${EVENT_COLUMNS}, row_number() over (partition by user_id order by id desc) as position from consent_event where user_id in (${placeholders(userIds.length)})${beforeId === null ? '' : ' and id < ?'}) ranked where position <= ? order by id desc`,
+        [...userIds, ...(beforeId === null ? [] : [beforeId]), first + 1],
+        'all',
+        undefined,
+        em.getLoggerContext(),
+      )) as RawRow[]
     ).map(toEventRow);
     const byUser = groupByUser(rows);
     for (const key of group) {

@@ -1,5 +1,12 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { AcceptPolicyDocument, DecisionsDocument, MyConsentDocument, UpdateConsentDocument } from '../generated/graphql.js';
+import {
+  AcceptPolicyDocument,
+  DecisionsDocument,
+  HistoryDocument,
+  MyConsentDocument,
+  PropagationDocument,
+  UpdateConsentDocument,
+} from '../generated/graphql.js';
 import { startTestServer, type TestServer } from '../support/harness.js';
 import { captureLogs } from '../support/log-capture.js';
 
@@ -62,6 +69,17 @@ describe('observing requests', () => {
       }),
     ]);
     expect(server.statements.length).toBeGreaterThan(0);
+    // The ledger and propagation reads count too.
+    for (const [document, requestId] of [
+      [HistoryDocument, 'history-1'],
+      [PropagationDocument, 'propagation-1'],
+    ] as const) {
+      lines.length = 0;
+      server.statements.length = 0;
+      await server.request(document, {}, { token, headers: { 'x-request-id': requestId } });
+      expect(server.statements.length).toBeGreaterThan(0);
+      expect(requestLines()).toEqual([expect.objectContaining({ requestId, status: 200, sqlStatements: server.statements.length })]);
+    }
     // The user's id is personal data: it is not in the log line.
     expect(JSON.stringify(requestLines())).not.toContain('log-user');
   });
