@@ -230,7 +230,12 @@ export function parseConfig(env: Env): Config {
   let database: DatabaseConfig;
   const url = value('DATABASE_URL');
   if (url === undefined) {
-    database = { dialect: 'sqlite', path: path.resolve(projectRoot, value('SQLITE_PATH') ?? 'data/consent.sqlite') };
+    const file = value('SQLITE_PATH') ?? 'data/consent.sqlite';
+    // SQLite's in-memory names would be taken as file names here; and consent records must outlive the process.
+    if (file === ':memory:' || file.startsWith('file:')) {
+      problems.push(`SQLITE_PATH must name a file (consent records are kept across restarts), got "${file}"`);
+    }
+    database = { dialect: 'sqlite', path: path.resolve(projectRoot, file) };
   } else if (/^postgres(ql)?:\/\//.test(url)) {
     const sessionUrl = value('DATABASE_SESSION_URL') ?? url;
     if (!/^postgres(ql)?:\/\//.test(sessionUrl)) problems.push('DATABASE_SESSION_URL must be a postgres:// URL');

@@ -30,6 +30,18 @@ describe('configuration', () => {
     });
   });
 
+  it('keeps SQLite in a file: an in-memory database would lose every consent record at restart', () => {
+    expect(parseConfig({ SQLITE_PATH: 'var/consent.db' }).database).toEqual({
+      dialect: 'sqlite',
+      path: path.join(projectRoot, 'var', 'consent.db'),
+    });
+    for (const name of [':memory:', 'file::memory:?cache=shared']) {
+      expect(problems({ SQLITE_PATH: name })).toEqual([
+        `SQLITE_PATH must name a file (consent records are kept across restarts), got "${name}"`,
+      ]);
+    }
+  });
+
   it('uses PostgreSQL when DATABASE_URL says so', () => {
     expect(parseConfig({ DATABASE_URL: 'postgres://u@db:5432/consent', DATABASE_POOL_MAX: '20' }).database).toEqual({
       dialect: 'postgresql',
