@@ -3,23 +3,29 @@
  * cannot: both answer the same question for /ready and for clients, who get
  * DATABASE_UNAVAILABLE (retry later) instead of an internal error.
  */
+import path from 'node:path';
 import { ConnectionException, type MikroORM } from '@mikro-orm/core';
 import type { DatabaseConfig } from '../config.js';
+import { probeFolder } from './database-check.js';
 import { MIGRATIONS_TABLE } from './orm.config.js';
 
 /**
- * A write, rolled back, where `select 1` would pass on a database that
- * cannot be written. SQLite only notices a read-only file, folder or disk
- * when a page really changes (it skips identical rows), so one row is
- * changed there; PostgreSQL refuses any UPDATE on a standby at once.
+ * Whether a write would go through now, without leaving one. PostgreSQL: an
+ * UPDATE rolled back (a standby refuses it at once). SQLite: first the
+ * folder, since in WAL mode a transaction writes nothing before its commit,
+ * so a read-only folder or disk or a full disk shows only there (and WAL
+ * needs the folder writable to open the database); then an UPDATE that
+ * really changes a row (SQLite skips identical rows), rolled back, which
+ * takes the write lock that another process may be holding.
  */
-export async function acceptsWrites(orm: MikroORM, dialect: DatabaseConfig['dialect']): Promise<boolean> {
+export async function acceptsWrites(orm: MikroORM, database: DatabaseConfig): Promise<boolean> {
   const sql =
-    dialect === 'sqlite'
+    database.dialect === 'sqlite'
       ? `update ${MIGRATIONS_TABLE} set name = name || '.' where id = (select min(id) from ${MIGRATIONS_TABLE})`
       : `update ${MIGRATIONS_TABLE} set name = name where 1 = 0`;
   const connection = orm.em.getConnection('write');
   try {
+    if (database.dialect === 'sqlite') probeFolder(path.dirname(database.path));
     const trx = await connection.begin();
     try {
       await connection.execute(sql, [], 'run', trx);
