@@ -8,6 +8,7 @@ import { ConnectionException, type MikroORM } from '@mikro-orm/core';
 import type { DatabaseConfig } from '../config.js';
 import { probeFolder } from './database-check.js';
 import { MIGRATIONS_TABLE } from './orm.config.js';
+import { SqliteSettingsError } from './sqlite-settings.js';
 
 /**
  * Whether a write would go through now, without leaving one. PostgreSQL: an
@@ -54,6 +55,8 @@ export function isDatabaseUnavailable(error: unknown): boolean {
   while (current instanceof Error && !seen.has(current)) {
     seen.add(current);
     if (current instanceof ConnectionException || current.name === 'KnexTimeoutError') return true;
+    // A new SQLite connection that could not be put in WAL mode: the database cannot be used as it must.
+    if (current instanceof SqliteSettingsError) return true;
     const { code } = current as { code?: unknown };
     if (typeof code === 'string' && (UNAVAILABLE_SQLSTATE.test(code) || UNAVAILABLE_CODE.test(code))) return true;
     if (UNAVAILABLE_MESSAGE.test(current.message)) return true;
