@@ -192,7 +192,7 @@ export async function createApp(config: Config, deps: AppDeps = {}): Promise<App
     observe: (req, res, path) => observer.begin(req, res, path),
     metrics: metrics && config.observability.metrics.port === null ? () => metrics.render() : null,
     maxBodyBytes: config.maxBodyBytes,
-    ready: async () => !graceful.closing && (await acceptsWrites(orm, config.database.dialect)),
+    ready: async () => !graceful.closing && (await acceptsWrites(orm, config.database)),
     cors: createCorsHandler(config.corsOrigins),
     gatewaySecret: config.gatewaySecret && {
       header: config.gatewaySecret.header,

@@ -3,23 +3,30 @@
  * cannot: both answer the same question for /ready and for clients, who get
  * DATABASE_UNAVAILABLE (retry later) instead of an internal error.
  */
+import path from 'node:path';
 import { ConnectionException, type MikroORM } from '@mikro-orm/core';
 import type { DatabaseConfig } from '../config.js';
+import { probeFolder } from './database-check.js';
 import { MIGRATIONS_TABLE } from './orm.config.js';
+import { SqliteSettingsError } from './sqlite-settings.js';
 
 /**
- * A write, rolled back, where `select 1` would pass on a database that
- * cannot be written. SQLite only notices a read-only file, folder or disk
- * when a page really changes (it skips identical rows), so one row is
- * changed there; PostgreSQL refuses any UPDATE on a standby at once.
+ * Whether a write would go through now, without leaving one. PostgreSQL: an
+ * UPDATE rolled back (a standby refuses it at once). SQLite: first the
+ * folder, since in WAL mode a transaction writes nothing before its commit,
+ * so a read-only folder or disk or a full disk shows only there (and WAL
+ * needs the folder writable to open the database); then an UPDATE that
+ * really changes a row (SQLite skips identical rows), rolled back, which
+ * takes the write lock that another process may be holding.
  */
-export async function acceptsWrites(orm: MikroORM, dialect: DatabaseConfig['dialect']): Promise<boolean> {
+export async function acceptsWrites(orm: MikroORM, database: DatabaseConfig): Promise<boolean> {
   const sql =
-    dialect === 'sqlite'
+    database.dialect === 'sqlite'
       ? `update ${MIGRATIONS_TABLE} set name = name || '.' where id = (select min(id) from ${MIGRATIONS_TABLE})`
       : `update ${MIGRATIONS_TABLE} set name = name where 1 = 0`;
   const connection = orm.em.getConnection('write');
   try {
+    if (database.dialect === 'sqlite') probeFolder(path.dirname(database.path));
     const trx = await connection.begin();
     try {
       await connection.execute(sql, [], 'run', trx);
@@ -48,6 +55,8 @@ export function isDatabaseUnavailable(error: unknown): boolean {
   while (current instanceof Error && !seen.has(current)) {
     seen.add(current);
     if (current instanceof ConnectionException || current.name === 'KnexTimeoutError') return true;
+    // A new SQLite connection that could not be put in WAL mode: the database cannot be used as it must.
+    if (current instanceof SqliteSettingsError) return true;
     const { code } = current as { code?: unknown };
     if (typeof code === 'string' && (UNAVAILABLE_SQLSTATE.test(code) || UNAVAILABLE_CODE.test(code))) return true;
     if (UNAVAILABLE_MESSAGE.test(current.message)) return true;

@@ -8,7 +8,7 @@
  * service on a new, empty database. Connecting first, with the service's own
  * credentials, refuses that before the migrator runs.
  */
-import { closeSync, existsSync, mkdirSync, openSync, statSync, unlinkSync, writeFileSync } from 'node:fs';
+import { closeSync, existsSync, mkdirSync, openSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import pg from 'pg';
 import { type DatabaseConfig, StartupError } from '../config.js';
@@ -17,6 +17,26 @@ const reason = (error: unknown): string => {
   const { code, message } = error as { code?: string; message?: string };
   return code ?? message ?? String(error);
 };
+
+const PAGE = Buffer.alloc(4096);
+
+/**
+ * Creates, writes and removes a file in `folder`, or throws why it cannot.
+ * Writing a file is the only honest test: permissions, read-only mounts and
+ * root all agree on it. SQLite in WAL mode needs as much of the database's
+ * folder to open the database (it creates the -wal and -shm files there),
+ * and a write rolled back in WAL mode touches no file, so readiness asks it
+ * too. One page is written, so that a full disk fails here as a commit would.
+ */
+export function probeFolder(folder: string): void {
+  // Written over, not refused, if a killed process left it: node is PID 1 in a container, so the name comes back.
+  const probe = path.join(folder, `.consent-write-check-${process.pid}`);
+  try {
+    writeFileSync(probe, PAGE);
+  } finally {
+    rmSync(probe, { force: true });
+  }
+}
 
 function checkSqlite(file: string): void {
   if (file === ':memory:') return;
@@ -28,11 +48,8 @@ function checkSqlite(file: string): void {
     if (code === 'EEXIST' || code === 'ENOTDIR') throw new StartupError(`SQLITE_PATH: ${folder} is not a folder (a file is in the way)`);
     throw new StartupError(`SQLITE_PATH: cannot create the folder ${folder} (${code})`);
   }
-  // Writing a file is the only honest test: permissions, read-only mounts and root all agree on it.
-  const probe = path.join(folder, `.consent-write-check-${process.pid}`);
   try {
-    writeFileSync(probe, '', { flag: 'wx' });
-    unlinkSync(probe);
+    probeFolder(folder);
   } catch (error) {
     throw new StartupError(
       `SQLITE_PATH: the folder ${folder} is not writable (${reason(error)}); SQLite writes its journal beside the database file`,

@@ -11,6 +11,7 @@ import { PostgreSqlDriver } from '@mikro-orm/postgresql';
 import type { DatabaseConfig } from '../config.js';
 import { projectRoot, runningFromSource } from '../project-root.js';
 import { entities } from './entities/index.js';
+import { sqliteAfterCreate } from './sqlite-settings.js';
 
 export interface OrmHooks {
   /** Called with the SQL of every statement; tests count statements with it. */
@@ -40,7 +41,8 @@ export function ormOptions(database: DatabaseConfig, hooks: OrmHooks = {}): Opti
             acquireConnectionTimeout: database.connectTimeoutSeconds * 1000,
           },
         }
-      : { driver: LibSqlDriver, dbName: database.path };
+      : // WAL and synchronous = FULL on every connection the pool opens (src/db/sqlite-settings.ts).
+        { driver: LibSqlDriver, dbName: database.path, pool: { afterCreate: sqliteAfterCreate(database.path) } };
   return {
     ...connection,
     entities,

@@ -2,6 +2,7 @@ import { chmod, chown, mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { createServer, type Server } from 'node:net';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
+import Database from 'libsql';
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createApp } from '../../src/app.js';
@@ -111,6 +112,29 @@ describe('a start that cannot succeed', { timeout: 120_000 }, () => {
         const { code, lines } = await failedStart({ SQLITE_PATH: file }, unprivileged);
         expect(code).toBe(1);
         expect(lines).toEqual([`SQLITE_PATH: the database file ${file} is not writable (EACCES)`]);
+      });
+
+      it('refuses a database it cannot switch to WAL journal mode, and switches it once nothing stands in the way', async () => {
+        const file = path.join(dir, 'rollback-journal.sqlite');
+        const other = new Database(file);
+        try {
+          // A database in the rollback journal (as this service made them before), read by another process meanwhile.
+          other.exec('create table t (a integer)');
+          other.exec('begin');
+          other.prepare('select count(*) from t').get();
+          const { code, lines } = await failedStart({ SQLITE_PATH: file });
+          expect(code).toBe(1);
+          expect(lines).toEqual([`SQLITE_PATH: ${file} cannot be switched to WAL journal mode (database is locked)`]);
+          other.exec('commit');
+        } finally {
+          other.close();
+        }
+        const app = await boot({ SQLITE_PATH: file });
+        try {
+          expect(await app.orm.em.getConnection().execute('pragma journal_mode')).toEqual([{ journal_mode: 'wal' }]);
+        } finally {
+          await app.close();
+        }
       });
     });
   }

@@ -1,3 +1,4 @@
+import { existsSync } from 'node:fs';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
@@ -26,6 +27,8 @@ describe('a hard kill during SQLite writes', () => {
         await expect.poll(() => writes.acknowledged.length, { timeout: 60_000 }).toBeGreaterThanOrEqual(20);
         server.kill('SIGKILL');
         expect(await server.exited()).toBe('SIGKILL');
+        // WAL: the latest acknowledged writes are in the -wal file alone until a checkpoint; the restart reads them from there.
+        expect(existsSync(`${env.SQLITE_PATH}-wal`)).toBe(true);
         const acknowledgedBeforeKill = writes.acknowledged.length;
 
         server = startServerProcess(env);

@@ -1,0 +1,59 @@
+/**
+ * How every SQLite connection is set up as the pool opens it: WAL journal
+ * mode and `synchronous = FULL`. The pool replaces its SQLite connection now
+ * and then (the libsql dialect's validateConnection retires one after 10 s)
+ * and `synchronous` belongs to the connection, so this runs on each new
+ * connection, not once. MikroORM's own `pragma foreign_keys = on` still runs
+ * when it connects.
+ *
+ * WAL: a read checks for no journal and locks only the -shm file (two
+ * system calls for a one-row read instead of eight), readers never wait for
+ * the writer, and a commit appends to the -wal file instead of writing a
+ * journal and the database both. The -wal and -shm files beside the
+ * database belong to it.
+ */
+import { StartupError } from '../config.js';
+
+/** The database cannot run as the service needs it: refused at start, DATABASE_UNAVAILABLE on a request. */
+export class SqliteSettingsError extends StartupError {}
+
+/** What this module uses of a libsql connection. */
+interface LibSqlConnection {
+  prepare(sql: string): { get(): Record<string, unknown> | undefined; run(): unknown };
+  close(): void;
+}
+
+function applySettings(connection: LibSqlConnection, file: string): void {
+  let mode: unknown;
+  try {
+    mode = connection.prepare('pragma journal_mode = wal').get()?.journal_mode;
+  } catch (error) {
+    const { message } = error as { message?: string };
+    throw new SqliteSettingsError(`SQLITE_PATH: ${file} cannot be switched to WAL journal mode (${message ?? String(error)})`, {
+      cause: error,
+    });
+  }
+  // SQLite answers with the mode it is in: one that cannot change (no shared memory, say) keeps its old mode.
+  if (mode !== 'wal') {
+    throw new SqliteSettingsError(`SQLITE_PATH: ${file} cannot be switched to WAL journal mode (it stays in ${String(mode)} mode)`);
+  }
+  // A consent change is legal evidence: once acknowledged it must survive a power loss. FULL syncs the -wal
+  // file at every commit; NORMAL syncs it only at checkpoints, so the last commits before a power cut could
+  // be lost although their answers had gone out (a crash of the process alone loses nothing in either).
+  connection.prepare('pragma synchronous = full').run();
+}
+
+/** knex's pool `afterCreate` for the SQLite file `file`. */
+export function sqliteAfterCreate(file: string) {
+  return (connection: LibSqlConnection, done: (error: Error | null, connection: LibSqlConnection) => void): void => {
+    try {
+      applySettings(connection, file);
+    } catch (error) {
+      // knex leaves a connection whose afterCreate failed open.
+      connection.close();
+      done(error as Error, connection);
+      return;
+    }
+    done(null, connection);
+  };
+}
