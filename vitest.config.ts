@@ -1,3 +1,4 @@
+import { existsSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { defineConfig } from 'vitest/config';
 
@@ -22,12 +23,20 @@ if (!natsUrl) {
   console.warn('[vitest] TEST_NATS_URL is not set: the NATS publishing tests (*.nats.test.ts) are not part of this run.');
 }
 
+// The service behind a real PgBouncer is tested where PgBouncer is installed (CI installs Debian's).
+const pgbouncer = ['/usr/sbin/pgbouncer', '/usr/bin/pgbouncer', '/usr/local/bin/pgbouncer'].some((b) => existsSync(b));
+if (postgresUrl && !pgbouncer) {
+  console.warn(
+    '[vitest] pgbouncer is not installed: the test behind PgBouncer (test/integration/pgbouncer.test.ts) is not part of this run.',
+  );
+}
+
 const integration = (name: string, env: Record<string, string>) => ({
   resolve,
   test: {
     name,
     include: ['test/integration/**/*.test.ts'],
-    exclude: natsUrl ? [] : ['test/integration/**/*.nats.test.ts'],
+    exclude: [...(natsUrl ? [] : ['test/integration/**/*.nats.test.ts']), ...(pgbouncer ? [] : ['test/integration/pgbouncer.test.ts'])],
     env,
     testTimeout: 30_000,
     hookTimeout: 60_000,

@@ -1,9 +1,11 @@
 /**
- * PgBouncer for the scale-out bench: a child process on a free loopback
- * port with a generated configuration in a temporary folder, in transaction
- * pooling mode, in front of one database. Nothing in the project needs it;
- * the bench measures with it when the binary is installed
- * (`apt-get install pgbouncer`) and says so when it is not.
+ * PgBouncer for the scale-out bench and for the test of the service behind
+ * it (test/integration/pgbouncer.test.ts): a child process on a free
+ * loopback port with a generated configuration in a temporary folder, in
+ * transaction pooling mode, in front of one database. The service does not
+ * need it; the bench measures with it when the binary is installed
+ * (`apt-get install pgbouncer`) and says so when it is not, and CI installs
+ * it for the test.
  *
  * What transaction pooling breaks is checked here against the real thing
  * (checkTransactionPooling): a server connection is handed to another

@@ -17,6 +17,7 @@ import { jwksProblem } from './auth/jwks-probe.js';
 import { createTokenVerifier } from './auth/token-verifier.js';
 import { type Config, StartupError } from './config.js';
 import { acceptsWrites, isDatabaseUnavailable } from './db/availability.js';
+import { sendStatementsUnnamed } from './db/prepared-reads.js';
 import { checkDatabase } from './db/database-check.js';
 import { ChangeRelay, type RelayTimings } from './services/change-relay.js';
 import { ConsentFeed } from './services/consent-feed.js';
@@ -95,6 +96,7 @@ export async function createApp(config: Config, deps: AppDeps = {}): Promise<App
 
   await checkDatabase(config.database);
   const orm = await MikroORM.init(ormOptions(config.database, { loggerFactory }));
+  if (config.database.dialect === 'postgresql' && !config.database.namedStatements) sendStatementsUnnamed(orm.config);
   try {
     if (config.migrateOnStart) await orm.getMigrator().up();
     await ensureInitialPolicy(orm);

@@ -28,6 +28,13 @@ export type DatabaseConfig =
        */
       readonly sessionUrl: string;
       readonly poolMax: number;
+      /**
+       * Whether the statements the service repeats (the batched reads, the writer's lock, read and write) are
+       * named prepared statements, planned once per connection (DATABASE_NAMED_STATEMENTS). A proxy that hands
+       * a client's next transaction to another server connection (PgBouncer in transaction pooling before 1.21,
+       * or without max_prepared_statements) loses them: turn it off there, and each is parsed and planned again.
+       */
+      readonly namedStatements: boolean;
       /** How long opening one connection may take before it is reported as a failure. */
       readonly connectTimeoutSeconds: number;
     };
@@ -244,6 +251,7 @@ export function parseConfig(env: Env): Config {
       url,
       sessionUrl,
       poolMax: integer('DATABASE_POOL_MAX', 10, 1, 200),
+      namedStatements: flag('DATABASE_NAMED_STATEMENTS', true),
       connectTimeoutSeconds: integer('DATABASE_CONNECT_TIMEOUT_SECONDS', 5, 1, 120),
     };
   } else {

@@ -54,7 +54,46 @@ interface LibSqlConnection {
 }
 /** What this module uses of pg's client. */
 interface PgClient {
-  query(config: { name: string; text: string; values: readonly unknown[] }): Promise<{ rows: RawRow[] }>;
+  query(config: { name?: string; text: string; values: readonly unknown[] }): Promise<{ rows: RawRow[] }>;
+}
+
+/** The ORMs (by their configuration) whose PostgreSQL statements go unnamed: DATABASE_NAMED_STATEMENTS=false. */
+const unnamed = new WeakSet<Configuration>();
+
+/**
+ * Sends this ORM's statements unnamed: parameters still travel apart from
+ * the text, but PostgreSQL parses and plans each statement every time, and
+ * nothing is left on the server connection for a transaction-pooling proxy
+ * to hand to someone else.
+ */
+export function sendStatementsUnnamed(config: Configuration): void {
+  unnamed.add(config);
+}
+
+// SQLSTATEs of a named statement that the server connection does not hold, or holds already from another client.
+const LOST_STATEMENT = new Set(['26000', '42P05']);
+
+/**
+ * Runs `text` on a pg client, by name unless this ORM sends statements
+ * unnamed. A named statement the server does not know means a proxy moved
+ * this client to another server connection: that is said plainly, since
+ * the driver's own message ("prepared statement ... does not exist") does
+ * not name the cause or the way out.
+ */
+async function query(client: PgClient, config: Configuration, name: string, text: string, values: readonly unknown[]): Promise<RawRow[]> {
+  if (unnamed.has(config)) return (await client.query({ text, values })).rows;
+  try {
+    return (await client.query({ name, text, values })).rows;
+  } catch (error) {
+    const { code } = error as { code?: unknown };
+    if (typeof code !== 'string' || !LOST_STATEMENT.has(code)) throw error;
+    throw new Error(
+      `PostgreSQL lost the prepared statement "${name}" between transactions (${code}): a transaction-pooling proxy ` +
+        'between the service and PostgreSQL does not keep prepared statements. Use PgBouncer 1.21 or later with ' +
+        'max_prepared_statements, pool sessions, or set DATABASE_NAMED_STATEMENTS=false.',
+      { cause: error },
+    );
+  }
 }
 
 // The pool replaces SQLite connections now and then; their statements go with them.
@@ -86,7 +125,7 @@ export async function readByUserIds(em: SqlReader, read: UserIdsRead, userIds: r
     let rows: RawRow[];
     try {
       rows = postgres
-        ? (await (driverConnection as PgClient).query({ name: read.name, text: sql, values: [userIds] })).rows
+        ? await query(driverConnection as PgClient, em.config, read.name, sql, [userIds])
         : prepared(driverConnection as LibSqlConnection, sql).all([JSON.stringify(userIds)]);
     } finally {
       await client.releaseConnection(driverConnection);
@@ -118,8 +157,9 @@ interface KnexTransaction {
 }
 
 /**
- * Runs a named prepared statement on the connection of the transaction `em`
- * holds (PostgreSQL only), reported to the ORM's logger like the reads.
+ * Runs a named prepared statement (unless sent unnamed, see
+ * sendStatementsUnnamed) on the connection of the transaction `em` holds
+ * (PostgreSQL only), reported to the ORM's logger like the reads.
  * The writer's statements are large and the same on every write: run
  * through the ORM they were parsed and planned afresh each time, which cost
  * PostgreSQL more than the work itself (BENCHMARKS.md, "Writes").
@@ -135,7 +175,7 @@ export async function executeInTransaction(
   const started = Date.now();
   try {
     const client = (await trx.client.acquireConnection()) as PgClient;
-    const { rows } = await client.query({ name: statement.name, text: statement.text, values });
+    const rows = await query(client, em.config, statement.name, statement.text, values);
     logger.logQuery({ level: 'info', ...em.getLoggerContext(), query: statement.text, took: Date.now() - started, results: rows.length });
     return rows;
   } catch (error) {

@@ -48,7 +48,11 @@ describe('configuration', () => {
       url: 'postgres://u@db:5432/consent',
       sessionUrl: 'postgres://u@db:5432/consent',
       poolMax: 20,
+      namedStatements: true,
       connectTimeoutSeconds: 5,
+    });
+    expect(parseConfig({ DATABASE_URL: 'postgres://u@db:5432/consent', DATABASE_NAMED_STATEMENTS: 'false' }).database).toMatchObject({
+      namedStatements: false,
     });
     // Behind a transaction-pooling proxy, the connections that hold a session go to PostgreSQL itself.
     expect(
