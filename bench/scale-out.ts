@@ -747,7 +747,8 @@ function renderMarkdown(results: Results): string {
         `${c.notificationsMisdelivered > 0 ? ` and ${c.notificationsMisdelivered} reached other clients` : ''}: the registration stays on whichever server connection ran it. **Breaks**: the listener must connect directly ` +
         '(until then the periodic refresh catches up within `POLICY_REFRESH_SECONDS`).',
       '',
-      'The pooled instances ran without NATS (no relay) and with their policy listener through PgBouncer; no policy was published during the run.',
+      'The pooled instances ran without NATS (no relay), with `DATABASE_NAMED_STATEMENTS=false` (PgBouncer 1.18 keeps no prepared statements) ' +
+        'and `DATABASE_SESSION_URL` naming PostgreSQL itself, so their policy listener did not go through PgBouncer; no policy was published during the run.',
       '',
     );
   }
