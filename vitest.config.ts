@@ -31,12 +31,19 @@ if (postgresUrl && !pgbouncer) {
   );
 }
 
-const integration = (name: string, env: Record<string, string>) => ({
+// Files about one database only run in that database's project.
+const ONLY_ON = { sqlite: ['test/integration/sqlite-wal.test.ts'], postgresql: ['test/integration/pgbouncer.test.ts'] };
+
+const integration = (name: string, env: { TEST_DATABASE: 'sqlite' | 'postgresql' }) => ({
   resolve,
   test: {
     name,
     include: ['test/integration/**/*.test.ts'],
-    exclude: [...(natsUrl ? [] : ['test/integration/**/*.nats.test.ts']), ...(pgbouncer ? [] : ['test/integration/pgbouncer.test.ts'])],
+    exclude: [
+      ...(natsUrl ? [] : ['test/integration/**/*.nats.test.ts']),
+      ...(pgbouncer ? [] : ['test/integration/pgbouncer.test.ts']),
+      ...(env.TEST_DATABASE === 'sqlite' ? ONLY_ON.postgresql : ONLY_ON.sqlite),
+    ],
     env,
     testTimeout: 30_000,
     hookTimeout: 60_000,

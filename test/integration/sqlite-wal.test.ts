@@ -2,7 +2,6 @@ import { existsSync, statSync } from 'node:fs';
 import Database from 'libsql';
 import type { AbstractSqlConnection } from '@mikro-orm/knex';
 import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
-import { testDialect } from '../support/database.js';
 import { startTestServer, type TestServer } from '../support/harness.js';
 
 /** What the test asks of a raw libsql connection, as the pool lends it. */
@@ -10,7 +9,8 @@ interface RawConnection {
   prepare(sql: string): { get(): Record<string, unknown> };
 }
 
-describe.runIf(testDialect() === 'sqlite')('the SQLite database', () => {
+// Runs in the SQLite project only (vitest.config.ts).
+describe('the SQLite database', () => {
   let server: TestServer;
   let file: string;
 
