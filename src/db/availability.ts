@@ -8,7 +8,7 @@ import { ConnectionException, type MikroORM } from '@mikro-orm/core';
 import type { DatabaseConfig } from '../config.js';
 import { probeFolder } from './database-check.js';
 import { MIGRATIONS_TABLE } from './orm.config.js';
-import { SqliteSettingsError } from './sqlite-settings.js';
+import { retireSqliteConnection, SqliteSettingsError } from './sqlite-settings.js';
 
 /**
  * Whether a write would go through now, without leaving one. PostgreSQL: an
@@ -30,6 +30,10 @@ export async function acceptsWrites(orm: MikroORM, database: DatabaseConfig): Pr
     const trx = await connection.begin();
     try {
       await connection.execute(sql, [], 'run', trx);
+    } catch (error) {
+      // The probe's own failed statement must not stay behind on the connection (see retireSqliteConnection).
+      if (database.dialect === 'sqlite') await retireSqliteConnection(trx);
+      throw error;
     } finally {
       await connection.rollback(trx);
     }

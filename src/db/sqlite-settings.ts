@@ -57,3 +57,23 @@ export function sqliteAfterCreate(file: string) {
     done(null, connection);
   };
 }
+
+/** What this module uses of the ORM's transaction context: a knex transaction, whose client lends its one connection. */
+interface KnexTransaction {
+  client: { acquireConnection(): Promise<unknown> };
+}
+
+/**
+ * Marks the connection of a failed SQLite transaction for the pool to close
+ * instead of lending it again (knex's own `__knex__disposed` mark, which
+ * its pool checks before every loan). libsql leaves a statement that failed
+ * (SQLITE_BUSY while another process held the write lock, say) active on
+ * its connection, and every later COMMIT there failed with "SQL statements
+ * in progress" until the statement happened to be garbage-collected, 10 to
+ * 20 seconds of refused writes after the lock was gone. A new connection
+ * costs a millisecond and the settings above.
+ */
+export async function retireSqliteConnection(transaction: unknown): Promise<void> {
+  const connection = (await (transaction as KnexTransaction).client.acquireConnection()) as { __knex__disposed?: unknown };
+  connection.__knex__disposed ??= 'a statement failed in a transaction on this SQLite connection';
+}

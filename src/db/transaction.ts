@@ -1,4 +1,5 @@
-import type { EntityManager } from '@mikro-orm/knex';
+import { BaseSqlitePlatform, type EntityManager } from '@mikro-orm/knex';
+import { retireSqliteConnection } from './sqlite-settings.js';
 
 /**
  * Runs `work` in one database transaction on a fork of `em`, committing if
@@ -22,6 +23,7 @@ export async function inTransaction<T>(em: EntityManager, work: (tx: EntityManag
     await connection.commit(trx, undefined, logged);
     return result;
   } catch (error) {
+    if (connection.getPlatform() instanceof BaseSqlitePlatform) await retireSqliteConnection(trx);
     await connection.rollback(trx, undefined, logged);
     throw error;
   }

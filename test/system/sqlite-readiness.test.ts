@@ -76,7 +76,7 @@ describe('readiness on SQLite', () => {
     });
   });
 
-  it('turns 503 and refuses writes with DATABASE_UNAVAILABLE while another process holds the write lock, and keeps answering reads', async () => {
+  it('turns 503 and refuses writes with DATABASE_UNAVAILABLE while another process holds the write lock, keeps answering reads, and writes again once it is released', async () => {
     await withServer(async ({ url, file }) => {
       const token = await mintToken(TEST_JWT_SECRET, { sub: 'reader-writer' });
       expect(await ready(url)).toBe(200);
@@ -92,6 +92,9 @@ describe('readiness on SQLite', () => {
       } finally {
         other.close();
       }
+      // Once the lock is released the next write goes through: the refused one left nothing behind on the connection.
+      expect(await post(url, accept, token)).toEqual(accepted);
+      expect(await ready(url)).toBe(200);
     });
   });
 });
