@@ -20,6 +20,12 @@
  * - a blocked business may send nothing, a per-business "no" stays a no,
  *   and after the global marketing switch was turned off, no business the
  *   user did not allow one by one may send marketing.
+ *
+ * And under one version, for any sequence of global switches, per-business
+ * choices and blocks, the latest act decides exactly as the rules say
+ * (kept by hand beside the planner as the reference): a global withdrawal
+ * clears the per-business grants made before it, a global grant never
+ * undoes a block or a per-business "no".
  */
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
@@ -28,7 +34,14 @@ import type { BusinessPreferenceRow } from '../../src/db/entities/business-prefe
 import type { ConsentChoiceRow } from '../../src/db/entities/consent-choice.entity.js';
 import { toBusinessPreference, toConsentState } from '../../src/db/consent.repository.js';
 import { isMateriallyUnchanged } from '../../src/domain/carry-over.js';
-import { planAcceptance } from '../../src/domain/consent-change.js';
+import {
+  type Change,
+  type ConsentChannel,
+  type Plan,
+  planAcceptance,
+  planBusinessPreference,
+  planChoiceUpdate,
+} from '../../src/domain/consent-change.js';
 import { type BusinessMessageCategory, decideBusinessMessage, decidePurpose } from '../../src/domain/decision.js';
 import type { Policy, Purpose } from '../../src/domain/policy.js';
 import { policyFromDraft, validatePolicyDraft } from '../../src/domain/policy-validation.js';
@@ -147,25 +160,42 @@ function rowsUnder2016(choices: Choices, preferences: Preferences): LockedRows {
   };
 }
 
+/** `changes` recorded on `locked` as the writer records them (its own pure `writeSetOf`); returns the rows after. */
+function record(locked: LockedRows, changes: readonly Change[], accepted: Policy, at: Date, channel: ConsentChannel): LockedRows {
+  if (changes.length === 0) return locked;
+  const subject = { ...locked.subject, version: locked.subject.version + 1 };
+  const ctx = { userId: USER, actor: USER, channel, requestId: 'r', idempotencyKey: null, now: at };
+  const { set } = writeSetOf(subject, locked, changes, ctx, { accepted, live: accepted });
+  if (!set.subject) throw new Error('a write that changed something moves the subject row');
+  const touchedChoices = new Map(set.choices.map((c) => [c.purposeKey, c]));
+  const touchedPreferences = new Map(set.preferences.map((p) => [p.businessId, p]));
+  const untouchedChoices = set.replaceChoices ? [] : locked.choices.filter((c) => !touchedChoices.has(c.purposeKey));
+  const rebound = (p: BusinessPreferenceRow) => (set.rebindPreferences ? { ...p, policyVersion: set.subject!.policyVersion } : p);
+  return {
+    subject: set.subject,
+    earlier: null,
+    // An acceptance writes the whole set of choices bound to the new version; other writes upsert theirs.
+    choices: [...untouchedChoices, ...set.choices],
+    preferences: [
+      ...locked.preferences.map((p) => touchedPreferences.get(p.businessId) ?? rebound(p)),
+      ...set.preferences.filter((p) => !locked.preferences.some((q) => q.businessId === p.businessId)),
+    ],
+  };
+}
+
+const planned = (plan: Plan): readonly Change[] => {
+  if (!plan.ok) throw new Error(`refused: ${JSON.stringify(plan.errors)}`);
+  return plan.changes;
+};
+
 /** Accepts `next` at `at` from `locked`, recorded as the writer records it; returns the rows after. */
 function accept(locked: LockedRows, policies: readonly Policy[], next: Policy, at: Date): LockedRows {
   const state = toConsentState(locked.subject, locked.choices);
   const businessPreferences = locked.preferences.map(toBusinessPreference);
-  const plan = planAcceptance(policies, state, next.version, [], at, businessPreferences);
-  if (!plan.ok) throw new Error(`acceptance refused: ${JSON.stringify(plan.errors)}`);
-  const subject = { ...locked.subject, version: locked.subject.version + 1 };
-  const ctx = { userId: USER, actor: USER, channel: 'ACCEPTANCE' as const, requestId: 'r', idempotencyKey: null, now: at };
-  const { set } = writeSetOf(subject, locked, plan.changes, ctx, { accepted: next, live: next });
-  if (!set.replaceChoices || !set.rebindPreferences || !set.subject)
-    throw new Error('an acceptance rewrites every choice and business row');
-  const touched = new Map(set.preferences.map((p) => [p.businessId, p]));
-  return {
-    subject: set.subject,
-    earlier: null,
-    // An acceptance writes the whole set of choices bound to the new version, and re-binds every business row.
-    choices: set.choices,
-    preferences: locked.preferences.map((p) => touched.get(p.businessId) ?? { ...p, policyVersion: next.version }),
-  };
+  const changes = planned(planAcceptance(policies, state, next.version, [], at, businessPreferences));
+  const after = record(locked, changes, next, at, 'ACCEPTANCE');
+  if (after.subject.policyVersion !== next.version) throw new Error('the acceptance did not move the subject to the new version');
+  return after;
 }
 
 /** What a refusal, a grant or a per-business setting under 2016 must still mean after accepting `now`. */
@@ -238,6 +268,63 @@ describe('a refusal across policy versions, as properties', () => {
         }
       }),
       { numRuns: 300 },
+    );
+  });
+});
+
+describe('the global marketing switch against per-business choices, as properties', () => {
+  const businesses = ['acme-shoes', 'bolt-bikes', 'corner-cafe'] as const;
+  const opArb = fc.oneof(
+    fc.record({ kind: fc.constant('global' as const), granted: fc.boolean() }),
+    fc.record({ kind: fc.constant('business' as const), businessId: fc.constantFrom(...businesses), allowed: fc.boolean() }),
+    fc.record({ kind: fc.constant('block' as const), businessId: fc.constantFrom(...businesses), blocked: fc.boolean() }),
+  );
+
+  it('lets the latest act decide, and never lets a global yes undo a block or a per-business no', () => {
+    fc.assert(
+      fc.property(fc.array(opArb, { maxLength: 14 }), (ops) => {
+        let rows = rowsUnder2016({ accountSharing: 'none', marketing: 'none' }, []);
+        // The reference: the spec's rules, kept by hand.
+        let global: boolean | null = null;
+        const own = new Map<string, boolean>();
+        const blocked = new Set<string>();
+        let at = plus(ACCEPTED_2016, DAY_MS);
+        for (const op of ops) {
+          at = plus(at, 60_000);
+          const state = toConsentState(rows.subject, rows.choices);
+          const preferences = rows.preferences.map(toBusinessPreference);
+          if (op.kind === 'global') {
+            const changes = planned(
+              planChoiceUpdate(POLICY_2016, state, [{ purpose: 'business.marketing', granted: op.granted }], at, preferences),
+            );
+            rows = record(rows, changes, POLICY_2016, at, 'SETTINGS');
+            global = op.granted;
+            // A withdrawal clears the per-business grants made before it; refusals stay.
+            if (!op.granted) for (const [b, v] of own) if (v) own.delete(b);
+          } else {
+            const current = preferences.find((p) => p.businessId === op.businessId) ?? null;
+            const request =
+              op.kind === 'business'
+                ? { businessId: op.businessId, category: 'MARKETING' as const, allowed: op.allowed }
+                : { businessId: op.businessId, blocked: op.blocked };
+            rows = record(rows, planned(planBusinessPreference(current, request, V2016)), POLICY_2016, at, 'SETTINGS');
+            if (op.kind === 'business') own.set(op.businessId, op.allowed);
+            else if (op.blocked) blocked.add(op.businessId);
+            else blocked.delete(op.businessId);
+          }
+        }
+        const ctx = { accepted: POLICY_2016, live: POLICY_2016 };
+        const state = toConsentState(rows.subject, rows.choices);
+        for (const businessId of businesses) {
+          const preference = rows.preferences.find((p) => p.businessId === businessId);
+          const decide = (category: BusinessMessageCategory) =>
+            decideBusinessMessage(ctx, state, preference ? toBusinessPreference(preference) : null, category).allowed;
+          const expected = !blocked.has(businessId) && (own.get(businessId) ?? global ?? true);
+          expect(decide('MARKETING'), `${businessId} marketing after ${JSON.stringify(ops)}`).toBe(expected);
+          expect(decide('TRANSACTIONAL'), `${businessId} transactional`).toBe(!blocked.has(businessId));
+        }
+      }),
+      { numRuns: 400 },
     );
   });
 });
