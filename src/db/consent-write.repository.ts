@@ -28,7 +28,7 @@ import { ConsentChoiceEntity, type ConsentChoiceRow } from './entities/consent-c
 import { ConsentEventEntity } from './entities/consent-event.entity.js';
 import { ConsentSubjectEntity } from './entities/consent-subject.entity.js';
 import { IdempotencyRecordEntity } from './entities/idempotency-record.entity.js';
-import { asBoolean, asDate, asOptionalBoolean } from './consent.repository.js';
+import { asBoolean, asDate, businessPreferenceOf } from './consent.repository.js';
 import { executeInTransaction, type NamedStatement, numberedPlaceholders } from './prepared-reads.js';
 
 export interface SubjectState {
@@ -176,15 +176,7 @@ const choiceOf =
 
 const preferenceOf =
   (userId: string) =>
-  (r: RawRow): BusinessPreferenceRow => ({
-    userId,
-    businessId: r.business_id as string,
-    blocked: asBoolean(r.blocked),
-    transactional: asOptionalBoolean(r.transactional),
-    marketing: asOptionalBoolean(r.marketing),
-    updatedAt: asDate(r.updated_at),
-    policyVersion: (r.policy_version as string | null) ?? null,
-  });
+  (r: RawRow): BusinessPreferenceRow => ({ userId, ...businessPreferenceOf(r), updatedAt: asDate(r.updated_at) });
 
 /** An idempotency key met after its retention: forgotten, so this request is new. By its key, so no scan. */
 export async function forgetIdempotencyKey(tx: EntityManager, userId: string, key: string): Promise<void> {

@@ -156,18 +156,23 @@ const BUSINESS_PREFERENCES: UserIdsRead = {
   from business_messaging_preference where user_id = any($1::text[]) order by business_id`,
 };
 
+/** A business_messaging_preference row as either driver returns it (SQLite's integers, PostgreSQL's booleans). */
+export function businessPreferenceOf(r: RawRow): BusinessPreference {
+  return {
+    businessId: r.business_id as string,
+    blocked: asBoolean(r.blocked),
+    transactional: asOptionalBoolean(r.transactional),
+    marketing: asOptionalBoolean(r.marketing),
+    updatedAt: asDate(r.updated_at),
+    policyVersion: (r.policy_version as string | null) ?? null,
+  };
+}
+
 export async function loadBusinessPreferences(em: SqlReader, userIds: readonly string[]): Promise<Map<string, BusinessPreference[]>> {
   const rows = await readByUserIds(em, BUSINESS_PREFERENCES, userIds);
   const byUser = new Map<string, BusinessPreference[]>();
   for (const r of rows) {
-    const preference: BusinessPreference = {
-      businessId: r.business_id as string,
-      blocked: asBoolean(r.blocked),
-      transactional: asOptionalBoolean(r.transactional),
-      marketing: asOptionalBoolean(r.marketing),
-      updatedAt: asDate(r.updated_at),
-      policyVersion: (r.policy_version as string | null) ?? null,
-    };
+    const preference = businessPreferenceOf(r);
     const list = byUser.get(r.user_id as string);
     if (list) list.push(preference);
     else byUser.set(r.user_id as string, [preference]);
