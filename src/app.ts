@@ -18,6 +18,7 @@ import { createTokenVerifier } from './auth/token-verifier.js';
 import { type Config, StartupError } from './config.js';
 import { acceptsWrites, isDatabaseUnavailable } from './db/availability.js';
 import { sendStatementsUnnamed } from './db/prepared-reads.js';
+import { checkpointSqlite } from './db/sqlite-settings.js';
 import { checkDatabase } from './db/database-check.js';
 import { ChangeRelay, type RelayTimings } from './services/change-relay.js';
 import { ConsentFeed } from './services/consent-feed.js';
@@ -254,6 +255,11 @@ export async function createApp(config: Config, deps: AppDeps = {}): Promise<App
       await publications?.stop();
       if (metricsServer) await new Promise<void>((resolve) => metricsServer.close(() => resolve()).closeAllConnections());
       await apollo.stop();
+      if (config.database.dialect === 'sqlite') {
+        await checkpointSqlite(orm).catch((error: unknown) =>
+          log('SQLite checkpoint at close failed; the -wal file keeps the changes', error),
+        );
+      }
       await orm.close();
       await tracing?.shutdown();
     },

@@ -1,4 +1,7 @@
 import { existsSync, statSync } from 'node:fs';
+import { copyFile, mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
 import Database from 'libsql';
 import type { AbstractSqlConnection } from '@mikro-orm/knex';
 import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
@@ -70,6 +73,39 @@ describe('the SQLite database', () => {
       expect(other.prepare('select count(*) from consent_event where user_id = ?').raw().get('wal-reader')).toEqual([1]);
     } finally {
       other.close();
+    }
+  });
+});
+
+describe('the SQLite database after a clean stop', () => {
+  it('holds every acknowledged change in the database file itself, so a copy of that file alone is complete', async () => {
+    const server = await startTestServer();
+    const file = server.database.env.SQLITE_PATH!;
+    const dir = await mkdtemp(path.join(tmpdir(), 'consent-copy-'));
+    try {
+      const accept = 'mutation { acceptPrivacyPolicy(input: { version: "2016-08-25" }) { consent { version } } }';
+      expect((await server.request(accept, undefined, { token: await server.token('stopped') })).data).toEqual({
+        acceptPrivacyPolicy: { consent: { version: 1 } },
+      });
+      await server.app.close();
+
+      // What an operator's backup of the database file alone would hold: no -wal file beside the copy.
+      const copy = path.join(dir, 'consent.sqlite');
+      await copyFile(file, copy);
+      const restored = new Database(copy);
+      try {
+        expect(restored.prepare('select version, policy_version from consent_subject where user_id = ?').raw().get('stopped')).toEqual([
+          1,
+          '2016-08-25',
+        ]);
+        expect(restored.prepare('select count(*) from consent_event where user_id = ?').raw().get('stopped')).toEqual([1]);
+      } finally {
+        restored.close();
+      }
+      expect(existsSync(`${file}-wal`) ? statSync(`${file}-wal`).size : 0).toBe(0);
+    } finally {
+      await server.database.drop();
+      await rm(dir, { recursive: true, force: true });
     }
   });
 });
