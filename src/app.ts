@@ -100,6 +100,7 @@ export async function createApp(config: Config, deps: AppDeps = {}): Promise<App
   if (config.database.dialect === 'postgresql' && !config.database.namedStatements) sendStatementsUnnamed(orm.config);
   try {
     if (config.migrateOnStart) await orm.getMigrator().up();
+    else await refuseWithPendingMigrations(orm);
     await ensureInitialPolicy(orm);
   } catch (error) {
     await orm.close();
@@ -288,4 +289,24 @@ function listenError(error: NodeJS.ErrnoException, port: number, host: string, v
     return new StartupError(`HOST ${host} is not an address of this machine (${error.code})`);
   }
   return error;
+}
+
+/**
+ * With MIGRATE_ON_START=false the schema is the operator's to apply: a
+ * database that lacks migrations is refused by name, instead of failing on
+ * the first query with "no such table". If the migrator cannot even read
+ * its table (a user without the rights to create it), the start goes on
+ * and the first query says what is missing. (Reading the list creates the
+ * migrator's own bookkeeping table if it is missing, as applying would.)
+ */
+async function refuseWithPendingMigrations(orm: MikroORM): Promise<void> {
+  const pending = await orm
+    .getMigrator()
+    .getPendingMigrations()
+    .catch(() => []);
+  if (pending.length === 0) return;
+  throw new StartupError(
+    `MIGRATE_ON_START is false and the database lacks ${pending.length} migration(s), ${pending.map((m) => m.name).join(', ')}: ` +
+      'apply them (npm run migration:up with the same DATABASE_URL or SQLITE_PATH) or start with MIGRATE_ON_START=true',
+  );
 }

@@ -54,6 +54,15 @@ describe('a start that cannot succeed', { timeout: 120_000 }, () => {
       const boot = (env: Record<string, string>) =>
         createApp(parseConfig({ JWT_SECRET: TEST_JWT_SECRET, ...env }), { logger: createLogger('silent') });
 
+      it('with MIGRATE_ON_START=false, refuses a database that lacks migrations by name, and starts on a migrated one', async () => {
+        const file = path.join(dir, 'unmigrated', 'consent.sqlite');
+        await expect(boot({ SQLITE_PATH: file, MIGRATE_ON_START: 'false' })).rejects.toThrow(
+          /^MIGRATE_ON_START is false and the database lacks \d+ migration\(s\), Migration\d+\w*.*: apply them \(npm run migration:up/,
+        );
+        await (await boot({ SQLITE_PATH: file })).close();
+        await (await boot({ SQLITE_PATH: file, MIGRATE_ON_START: 'false' })).close();
+      });
+
       it('says when the port is already in use', async () => {
         const taken: Server = createServer();
         await new Promise<void>((resolve) => taken.listen(0, '127.0.0.1', resolve));
