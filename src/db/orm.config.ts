@@ -18,6 +18,12 @@ export interface OrmHooks {
   readonly onQuery?: (sql: string) => void;
   /** The app's logger for the ORM (see src/observability/logger.ts); replaces MikroORM's console logger. */
   readonly loggerFactory?: (options: LoggerOptions) => Logger;
+  /**
+   * Whether the migrator keeps `migrations/<dialect>/.snapshot.json`, the schema that `migration:create`
+   * diffs the entities against: the CLI only. Applied at run time, MikroORM would rewrite the committed
+   * file from whatever database it migrated (a test's extra table included).
+   */
+  readonly snapshot?: boolean;
 }
 
 export const MIGRATIONS_TABLE = 'mikro_orm_migrations';
@@ -70,7 +76,7 @@ export function ormOptions(database: DatabaseConfig, hooks: OrmHooks = {}): Opti
       path: runningFromSource ? folder : builtFolder,
       pathTs: folder,
       glob: runningFromSource ? '!(*.d).ts' : '!(*.d).js',
-      snapshot: true,
+      snapshot: hooks.snapshot ?? false,
       snapshotName: '.snapshot',
       transactional: true,
       allOrNothing: true,
