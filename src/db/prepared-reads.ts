@@ -156,6 +156,11 @@ interface KnexTransaction {
   client: { acquireConnection(): Promise<unknown> };
 }
 
+/** The driver's connection that the ORM's transaction context `trx` holds (a pg client, a libsql database). */
+export function connectionOf(trx: unknown): Promise<unknown> {
+  return (trx as KnexTransaction).client.acquireConnection();
+}
+
 /**
  * Runs a named prepared statement (unless sent unnamed, see
  * sendStatementsUnnamed) on the connection of the transaction `em` holds
@@ -169,12 +174,12 @@ export async function executeInTransaction(
   statement: NamedStatement,
   values: readonly unknown[],
 ): Promise<RawRow[]> {
-  const trx = em.getTransactionContext() as KnexTransaction | undefined;
+  const trx = em.getTransactionContext();
   if (!trx) throw new Error(`Statement ${statement.name} must run inside a transaction.`);
   const logger = em.config.getLogger();
   const started = Date.now();
   try {
-    const client = (await trx.client.acquireConnection()) as PgClient;
+    const client = (await connectionOf(trx)) as PgClient;
     const rows = await query(client, em.config, statement.name, statement.text, values);
     logger.logQuery({ level: 'info', ...em.getLoggerContext(), query: statement.text, took: Date.now() - started, results: rows.length });
     return rows;

@@ -14,6 +14,7 @@
  */
 import type { MikroORM } from '@mikro-orm/core';
 import { StartupError } from '../config.js';
+import { connectionOf } from './prepared-reads.js';
 
 /** The database cannot run as the service needs it: refused at start, DATABASE_UNAVAILABLE on a request. */
 export class SqliteSettingsError extends StartupError {}
@@ -59,11 +60,6 @@ export function sqliteAfterCreate(file: string) {
   };
 }
 
-/** What this module uses of the ORM's transaction context: a knex transaction, whose client lends its one connection. */
-interface KnexTransaction {
-  client: { acquireConnection(): Promise<unknown> };
-}
-
 /**
  * Marks the connection of a failed SQLite transaction for the pool to close
  * instead of lending it again (knex's own `__knex__disposed` mark, which
@@ -75,7 +71,7 @@ interface KnexTransaction {
  * costs a millisecond and the settings above.
  */
 export async function retireSqliteConnection(transaction: unknown): Promise<void> {
-  const connection = (await (transaction as KnexTransaction).client.acquireConnection()) as { __knex__disposed?: unknown };
+  const connection = (await connectionOf(transaction)) as { __knex__disposed?: unknown };
   connection.__knex__disposed ??= 'a statement failed in a transaction on this SQLite connection';
 }
 
